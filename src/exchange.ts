@@ -1,0 +1,474 @@
+// One request through the application (PEP 3333 section "Specification Details"): calls the app,
+// implements startResponse / write / excInfo, pulls the body (sync without a Promise, async with
+// backpressure), frames the response, and always calls the body's close().
+// Must never touch the transport (it talks to its ExchangeHost) and never parse request bytes.
+
+import type { Application, Body, Chunk, Environ, StartResponse, Write } from "./types.ts";
+import type { RequestHead } from "./head.ts";
+import { type ResponseStart, encodeHead, validateStart } from "./response.ts";
+import { encodeUtf8 } from "./bytes.ts";
+import { ApplicationError, ClientDisconnected, HttpError } from "./errors.ts";
+
+/** What an exchange needs from its connection. */
+export interface ExchangeHost {
+  /** Queue response bytes. */
+  send(data: Uint8Array): void;
+  /** The outgoing buffer is full: wait for waitDrain() before producing more. */
+  readonly blocked: boolean;
+  /** Flushes and resolves once the transport can take more (at once if it can). */
+  waitDrain(): Promise<void>;
+  /** Whether the connection may stay open after this response (request body state, shutdown). */
+  canKeepAlive(): boolean;
+  /** "Date: ...\r\nServer: ...\r\n" lines as the server would add them now. */
+  dateLine(): string;
+  serverLine(): string;
+  /** The app made progress (produced a chunk); restarts the response timeout. */
+  progress(): void;
+  /** The exchange is over: success, app error, or abort. Called once. */
+  exchangeDone(ex: Exchange): void;
+  /** Send a server-generated error response (Connection: close). */
+  sendError(status: number, detail: string): void;
+  log(line: string): void;
+}
+
+const RUNNING = 0;
+const DONE = 1;
+
+/** Framing of the response body. */
+const F_NONE = 0; // no body allowed (1xx, 204, 304)
+const F_LENGTH = 1;
+const F_CHUNKED = 2;
+const F_CLOSE = 3; // HTTP/1.0, length unknown: the connection's close ends the body
+
+/** Sync bodies are buffered up to this many bytes to send them with a Content-Length in one write. */
+const SYNC_BUFFER = 64 * 1024;
+
+const CRLF = new Uint8Array([13, 10]);
+const LAST_CHUNK = new Uint8Array([48, 13, 10, 13, 10]);
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "string") return "a string";
+  if (v instanceof Uint8Array) return "a Uint8Array";
+  if (typeof v === "object") return `an object (${Object.prototype.toString.call(v)})`;
+  return `a ${typeof v}`;
+}
+
+function toBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === "string") return encodeUtf8(chunk);
+  throw new ApplicationError(`the response body yielded ${describe(chunk)}; chunks must be Uint8Array or string`);
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && (typeof v === "object" || typeof v === "function") && typeof (v as { then?: unknown }).then === "function";
+}
+
+function hexPrefix(n: number): Uint8Array {
+  const s = n.toString(16) + "\r\n";
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+export class Exchange {
+  private state = RUNNING;
+  private started: ResponseStart | null = null;
+  committed = false;
+  private framing = F_NONE;
+  private noBody = false;
+  private remaining = 0; // bytes still to send under F_LENGTH
+  /** The connection may stay open afterwards (decided when headers go out). */
+  keepAlive = false;
+  /** The response could not be completed correctly: the connection must close. */
+  broken = false;
+  /** Status code sent (for the access log); 0 until headers go out. */
+  statusCode = 0;
+  /** Body bytes sent. */
+  bytesSent = 0;
+  private body: Body | null = null;
+  private iter: Iterator<unknown> | AsyncIterator<unknown> | null = null;
+  private iterDone = false;
+  private closeCalled = false;
+  private pending: Uint8Array[] = [];
+  private pendingSize = 0;
+  private isAsync = false;
+  private readonly isHead: boolean;
+  readonly startResponse: StartResponse;
+  private readonly write: Write;
+
+  constructor(
+    private readonly host: ExchangeHost,
+    readonly head: RequestHead,
+    readonly environ: Environ,
+  ) {
+    this.isHead = head.method === "HEAD";
+    this.startResponse = (status, headers, excInfo) => this.start(status, headers, excInfo);
+    this.write = (chunk) => this.writeChunk(chunk);
+  }
+
+  get done(): boolean {
+    return this.state === DONE;
+  }
+
+  /** Calls the application; finishes synchronously when the app and its body are synchronous. */
+  run(app: Application): void {
+    let result: Body | Promise<Body>;
+    try {
+      result = app(this.environ, this.startResponse);
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
+    if (isThenable(result)) {
+      (result as Promise<Body>).then(
+        (body) => this.consume(body),
+        (e) => this.fail(e),
+      );
+    } else this.consume(result);
+  }
+
+  // ---- startResponse and write
+
+  private start(status: string, headers: [string, string][], excInfo?: unknown): Write {
+    if (excInfo !== undefined && excInfo !== null) {
+      if (this.committed) throw excInfo;
+    } else if (this.started !== null) {
+      throw new TypeError("startResponse was already called; pass excInfo to replace the response");
+    }
+    this.started = validateStart(status, headers);
+    return this.write;
+  }
+
+  private writeChunk(chunk: Chunk): void | Promise<void> {
+    if (this.state !== RUNNING) throw new ClientDisconnected();
+    if (this.started === null) throw new TypeError("write() was called before startResponse()");
+    const bytes = toBytes(chunk);
+    if (bytes.length === 0) return;
+    this.host.progress();
+    // Headers go out now; anything a generator yielded before calling write() goes first.
+    if (!this.committed) this.commit(-1, bytes);
+    else this.sendBody(bytes);
+    if (this.host.blocked) return this.host.waitDrain();
+  }
+
+  // ---- the body
+
+  private consume(body: Body): void {
+    this.body = body;
+    if (this.state !== RUNNING) {
+      this.callClose();
+      return;
+    }
+    if (body === null || body === undefined || typeof body === "string" || body instanceof Uint8Array || typeof body !== "object") {
+      this.fail(new ApplicationError(`the application returned ${describe(body)} as its body; return an iterable of chunks, such as [body]`));
+      return;
+    }
+    if (Array.isArray(body)) {
+      this.consumeArray(body);
+      return;
+    }
+    try {
+      if (typeof (body as Iterable<unknown>)[Symbol.iterator] === "function") {
+        this.iter = (body as Iterable<unknown>)[Symbol.iterator]();
+        this.pumpSync();
+      } else if (typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function") {
+        this.iter = (body as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+        void this.pumpAsync();
+      } else {
+        this.fail(new ApplicationError(`the application returned ${describe(body)} as its body; it is not iterable`));
+      }
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** The common case: every chunk is known now, so the length is too. */
+  private consumeArray(body: readonly unknown[]): void {
+    try {
+      for (let i = 0; i < body.length; i++) {
+        const bytes = toBytes(body[i]);
+        if (bytes.length === 0) continue;
+        if (this.committed) this.sendBody(bytes);
+        else {
+          this.pending.push(bytes);
+          this.pendingSize += bytes.length;
+        }
+      }
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
+    this.iterDone = true;
+    this.finish();
+  }
+
+  /** Takes one yielded value; returns false when the exchange ended (error). */
+  private take(value: unknown): boolean {
+    let bytes: Uint8Array;
+    try {
+      bytes = toBytes(value);
+    } catch (e) {
+      this.fail(e);
+      return false;
+    }
+    if (bytes.length === 0) return true;
+    this.host.progress();
+    try {
+      if (this.committed) this.sendBody(bytes);
+      else if (this.isAsync) this.commit(-1, bytes);
+      else {
+        // A synchronous body: buffer a little, so that a short one goes out with a Content-Length.
+        this.pending.push(bytes);
+        this.pendingSize += bytes.length;
+        if (this.pendingSize > SYNC_BUFFER) this.commit(-1, null);
+      }
+    } catch (e) {
+      this.fail(e);
+      return false;
+    }
+    return this.state === RUNNING;
+  }
+
+  private pumpSync(): void {
+    const it = this.iter as Iterator<unknown>;
+    for (;;) {
+      if (this.state !== RUNNING) return;
+      let r: IteratorResult<unknown>;
+      try {
+        r = it.next();
+      } catch (e) {
+        this.fail(e);
+        return;
+      }
+      if (r.done) {
+        this.iterDone = true;
+        this.finish();
+        return;
+      }
+      if (!this.take(r.value)) return;
+      if (this.isHead && this.committed) {
+        this.finish();
+        return;
+      }
+      if (this.committed && this.host.blocked) {
+        this.host.waitDrain().then(() => this.pumpSync());
+        return;
+      }
+    }
+  }
+
+  private async pumpAsync(): Promise<void> {
+    this.isAsync = true;
+    const it = this.iter as AsyncIterator<unknown>;
+    for (;;) {
+      let r: IteratorResult<unknown>;
+      try {
+        r = await it.next();
+      } catch (e) {
+        this.fail(e);
+        return;
+      }
+      if (this.state !== RUNNING) return;
+      if (r.done) {
+        this.iterDone = true;
+        this.finish();
+        return;
+      }
+      if (!this.take(r.value)) return;
+      if (this.isHead && this.committed) {
+        this.finish();
+        return;
+      }
+      if (this.host.blocked) {
+        await this.host.waitDrain();
+        if (this.state !== RUNNING) return;
+      }
+    }
+  }
+
+  // ---- sending
+
+  /**
+   * Sends the head, choosing the framing: `known` is the whole body's length when known (else -1);
+   * `first` is a chunk to send with the head in the same write. Pending buffered chunks follow the head.
+   */
+  private commit(known: number, first: Uint8Array | null): void {
+    const s = this.started;
+    if (s === null) throw new ApplicationError("the body produced data before startResponse() was called");
+    this.committed = true;
+    this.statusCode = s.code;
+    const h = this.head;
+    let extra = "";
+    const noBodyStatus = s.code === 204 || s.code === 304;
+    if (noBodyStatus) this.framing = F_NONE;
+    else if (s.contentLength !== -1) {
+      this.framing = F_LENGTH;
+      this.remaining = s.contentLength;
+    } else if (known >= 0) {
+      this.framing = F_LENGTH;
+      this.remaining = known;
+      extra += "Content-Length: " + known + "\r\n";
+    } else if (h.minor === 1) {
+      this.framing = F_CHUNKED;
+      extra += "Transfer-Encoding: chunked\r\n";
+    } else this.framing = F_CLOSE;
+    this.noBody = this.isHead || noBodyStatus;
+    const keep = h.keepAlive && (this.framing !== F_CLOSE || this.isHead) && this.host.canKeepAlive();
+    this.keepAlive = keep;
+    if (h.minor === 1) {
+      if (!keep) extra += "Connection: close\r\n";
+    } else if (keep) extra += "Connection: keep-alive\r\n";
+    if (!s.hasDate) extra += this.host.dateLine();
+    if (!s.hasServer) extra += this.host.serverLine();
+
+    // Head and what is already known go out in one buffer where that is small.
+    const pending = this.pending;
+    this.pending = [];
+    const pendingSize = this.pendingSize;
+    this.pendingSize = 0;
+    if (this.noBody || this.framing !== F_LENGTH || pendingSize + (first?.length ?? 0) > SYNC_BUFFER) {
+      this.host.send(encodeHead(s, extra, 0).bytes);
+      for (const p of pending) this.sendBody(p);
+      if (first !== null) this.sendBody(first);
+      return;
+    }
+    const body = pendingSize + (first?.length ?? 0);
+    const take = Math.min(body, this.remaining);
+    const { bytes, offset } = encodeHead(s, extra, take);
+    let o = offset;
+    let left = take;
+    for (const p of first === null ? pending : [...pending, first]) {
+      const n = Math.min(p.length, left);
+      bytes.set(n === p.length ? p : p.subarray(0, n), o);
+      o += n;
+      left -= n;
+    }
+    this.remaining -= take;
+    this.bytesSent += take;
+    this.host.send(bytes);
+    if (body > take) this.overflow();
+  }
+
+  /** Sends one non-empty chunk of body under the chosen framing. */
+  private sendBody(bytes: Uint8Array): void {
+    if (this.noBody) return;
+    switch (this.framing) {
+      case F_LENGTH: {
+        if (bytes.length > this.remaining) {
+          if (this.remaining > 0) this.host.send(bytes.subarray(0, this.remaining));
+          this.bytesSent += this.remaining;
+          this.remaining = 0;
+          this.overflow();
+          return;
+        }
+        this.remaining -= bytes.length;
+        this.bytesSent += bytes.length;
+        this.host.send(bytes);
+        return;
+      }
+      case F_CHUNKED:
+        this.host.send(hexPrefix(bytes.length));
+        this.host.send(bytes);
+        this.host.send(CRLF);
+        this.bytesSent += bytes.length;
+        return;
+      case F_CLOSE:
+        this.bytesSent += bytes.length;
+        this.host.send(bytes);
+        return;
+    }
+  }
+
+  /** The app produced more than its Content-Length. */
+  private overflow(): void {
+    this.host.log(`tsgi: error: ${this.what()}: the application sent more bytes than its Content-Length; the connection is closed`);
+    this.broken = true;
+    this.end();
+  }
+
+  private what(): string {
+    return `${this.head.method} ${this.head.rawTarget}`;
+  }
+
+  /** The body is complete: send what is left, frame the end, check the length. */
+  private finish(): void {
+    if (this.state !== RUNNING) return;
+    if (!this.committed) {
+      const s = this.started;
+      if (s === null) {
+        this.fail(new ApplicationError("the application returned without calling startResponse()"));
+        return;
+      }
+      if (s.contentLength !== -1 && !this.isHead && s.code !== 204 && s.code !== 304 && this.pendingSize !== s.contentLength) {
+        this.fail(new ApplicationError(`the body is ${this.pendingSize} bytes but Content-Length says ${s.contentLength}`));
+        return;
+      }
+      try {
+        this.commit(this.pendingSize, null);
+      } catch (e) {
+        this.fail(e);
+        return;
+      }
+      if (this.state !== RUNNING) return;
+    }
+    if (!this.noBody) {
+      if (this.framing === F_CHUNKED) this.host.send(LAST_CHUNK);
+      else if (this.framing === F_LENGTH && this.remaining > 0) {
+        this.host.log(`tsgi: error: ${this.what()}: the application sent ${this.remaining} bytes fewer than its Content-Length; the connection is closed`);
+        this.broken = true;
+      }
+    }
+    this.end();
+  }
+
+  private end(): void {
+    if (this.state !== RUNNING) return;
+    this.state = DONE;
+    this.callClose();
+    this.host.exchangeDone(this);
+  }
+
+  /** The app failed (or timed out). Before headers: an error response; after: the connection closes. */
+  fail(error: unknown): void {
+    if (this.state !== RUNNING) return;
+    this.state = DONE;
+    const status = error instanceof HttpError ? error.status : 500;
+    if (!(error instanceof ClientDisconnected)) {
+      const text = error instanceof Error ? (error.stack ?? String(error)) : String(error);
+      this.host.log(`tsgi: error in application (${this.what()}): ${text}`);
+    }
+    this.callClose();
+    if (!this.committed) {
+      this.committed = true;
+      this.statusCode = status;
+      this.keepAlive = false;
+      this.host.sendError(status, error instanceof HttpError ? error.detail : "internal server error");
+    } else this.broken = true;
+    this.host.exchangeDone(this);
+  }
+
+  /** The client is gone: stop pulling the body and close it. */
+  abort(): void {
+    if (this.state !== RUNNING) return;
+    this.state = DONE;
+    this.broken = true;
+    this.callClose();
+  }
+
+  /** Calls the body's close() (or the iterator's return() when it stopped early), once. */
+  private callClose(): void {
+    if (this.closeCalled || this.body === null) return;
+    this.closeCalled = true;
+    const body = this.body as { close?: unknown };
+    try {
+      let r: unknown;
+      if (typeof body.close === "function") r = (body.close as () => unknown)();
+      else if (this.iter !== null && !this.iterDone && typeof this.iter.return === "function") r = this.iter.return();
+      if (isThenable(r)) r.then(undefined, (e: unknown) => this.host.log(`tsgi: error in close() (${this.what()}): ${String(e)}`));
+    } catch (e) {
+      this.host.log(`tsgi: error in close() (${this.what()}): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    }
+  }
+}
+
