@@ -31,8 +31,10 @@ const T_HEAD = 1; // a request head is arriving
 const T_EXCHANGE = 2; // the app is answering
 const T_DRAIN = 3; // discarding an unread body after the response
 
-/** An input that is already complete: requests without a body share it. */
+/** The input of every request without a body: already complete, shared. */
 const NO_OWNER: InputOwner = { inputFirstRead() {}, inputConsumed() {}, inputWaiting() {} };
+const NO_BODY = new RequestInput(NO_OWNER);
+NO_BODY.end();
 
 export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
   private buf: Uint8Array = EMPTY; // received, not yet consumed
@@ -186,10 +188,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
       this.lastBodyAt = this.ctx.now;
       if (this.buf.length > 0 && !this.feedBody()) return false;
       if (this.body.done) input.end();
-    } else {
-      input = new RequestInput(NO_OWNER);
-      input.end();
-    }
+    } else input = NO_BODY;
     const ex = new Exchange(this, head, buildEnviron(head, this.facts, input, this.ctx.errors, this.ctx.options));
     this.exchange = ex;
     this.setTimer(T_EXCHANGE, 0);
@@ -268,12 +267,8 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
     return body instanceof LengthReader ? body.left <= DRAIN_MAX : true;
   }
 
-  dateLine(): string {
-    return this.ctx.dateLine();
-  }
-
-  serverLine(): string {
-    return this.ctx.serverLine;
+  serverFields(withDate: boolean, withServer: boolean): Uint8Array | null {
+    return this.ctx.serverFields(withDate, withServer);
   }
 
   progress(): void {

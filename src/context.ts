@@ -19,6 +19,8 @@ export interface ServerContext {
   readonly serverLine: string;
   /** "Date: ...\r\n" for now. */
   dateLine(): string;
+  /** The Date and/or Server fields as bytes (cached per second), or null for neither. */
+  serverFields(withDate: boolean, withServer: boolean): Uint8Array | null;
   /** One access-log line for a finished exchange (when enabled). */
   logAccess(ex: Exchange, facts: ConnectionFacts): void;
   /** The connection is gone. */

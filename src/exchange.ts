@@ -6,7 +6,7 @@
 import type { Application, Body, Chunk, Environ, StartResponse, Write } from "./types.ts";
 import type { RequestHead } from "./head.ts";
 import { type ResponseStart, encodeHead, validateStart } from "./response.ts";
-import { encodeUtf8 } from "./bytes.ts";
+import { encodeLatin1, encodeUtf8 } from "./bytes.ts";
 import { ApplicationError, ClientDisconnected, HttpError } from "./errors.ts";
 
 /** What an exchange needs from its connection. */
@@ -19,9 +19,8 @@ export interface ExchangeHost {
   waitDrain(): Promise<void>;
   /** Whether the connection may stay open after this response (request body state, shutdown). */
   canKeepAlive(): boolean;
-  /** "Date: ...\r\nServer: ...\r\n" lines as the server would add them now. */
-  dateLine(): string;
-  serverLine(): string;
+  /** The Date and/or Server fields the server adds (pre-encoded, cached per second), or null for none. */
+  serverFields(withDate: boolean, withServer: boolean): Uint8Array | null;
   /** The app made progress (produced a chunk); restarts the response timeout. */
   progress(): void;
   /** The exchange is over: success, app error, or abort. Called once. */
@@ -44,6 +43,9 @@ const F_CLOSE = 3; // HTTP/1.0, length unknown: the connection's close ends the 
 const SYNC_BUFFER = 64 * 1024;
 
 const CRLF = new Uint8Array([13, 10]);
+const TE_CHUNKED = encodeLatin1("Transfer-Encoding: chunked\r\n");
+const CONNECTION_CLOSE = encodeLatin1("Connection: close\r\n");
+const CONNECTION_KEEP_ALIVE = encodeLatin1("Connection: keep-alive\r\n");
 const LAST_CHUNK = new Uint8Array([48, 13, 10, 13, 10]);
 
 function describe(v: unknown): string {
@@ -95,7 +97,7 @@ export class Exchange {
   private isAsync = false;
   private readonly isHead: boolean;
   readonly startResponse: StartResponse;
-  private readonly write: Write;
+  private write: Write | null = null;
 
   constructor(
     private readonly host: ExchangeHost,
@@ -104,7 +106,6 @@ export class Exchange {
   ) {
     this.isHead = head.method === "HEAD";
     this.startResponse = (status, headers, excInfo) => this.start(status, headers, excInfo);
-    this.write = (chunk) => this.writeChunk(chunk);
   }
 
   get done(): boolean {
@@ -137,7 +138,7 @@ export class Exchange {
       throw new TypeError("startResponse was already called; pass excInfo to replace the response");
     }
     this.started = validateStart(status, headers);
-    return this.write;
+    return (this.write ??= (chunk) => this.writeChunk(chunk));
   }
 
   private writeChunk(chunk: Chunk): void | Promise<void> {
@@ -299,7 +300,8 @@ export class Exchange {
     this.committed = true;
     this.statusCode = s.code;
     const h = this.head;
-    let extra = "";
+    let lengthField = -1;
+    let framingField: Uint8Array | null = null;
     const noBodyStatus = s.code === 204 || s.code === 304;
     if (noBodyStatus) this.framing = F_NONE;
     else if (s.contentLength !== -1) {
@@ -308,37 +310,36 @@ export class Exchange {
     } else if (known >= 0) {
       this.framing = F_LENGTH;
       this.remaining = known;
-      extra += "Content-Length: " + known + "\r\n";
+      lengthField = known;
     } else if (h.minor === 1) {
       this.framing = F_CHUNKED;
-      extra += "Transfer-Encoding: chunked\r\n";
+      framingField = TE_CHUNKED;
     } else this.framing = F_CLOSE;
     this.noBody = this.isHead || noBodyStatus;
     const keep = h.keepAlive && (this.framing !== F_CLOSE || this.isHead) && this.host.canKeepAlive();
     this.keepAlive = keep;
-    if (h.minor === 1) {
-      if (!keep) extra += "Connection: close\r\n";
-    } else if (keep) extra += "Connection: keep-alive\r\n";
-    if (!s.hasDate) extra += this.host.dateLine();
-    if (!s.hasServer) extra += this.host.serverLine();
+    const connectionField = h.minor === 1 ? (keep ? null : CONNECTION_CLOSE) : keep ? CONNECTION_KEEP_ALIVE : null;
+    const serverFields = this.host.serverFields(!s.hasDate, !s.hasServer);
 
     // Head and what is already known go out in one buffer where that is small.
     const pending = this.pending;
     this.pending = [];
     const pendingSize = this.pendingSize;
     this.pendingSize = 0;
-    if (this.noBody || this.framing !== F_LENGTH || pendingSize + (first?.length ?? 0) > SYNC_BUFFER) {
-      this.host.send(encodeHead(s, extra, 0).bytes);
-      for (const p of pending) this.sendBody(p);
+    const firstSize = first === null ? 0 : first.length;
+    if (this.noBody || this.framing !== F_LENGTH || pendingSize + firstSize > SYNC_BUFFER) {
+      this.host.send(encodeHead(s, lengthField, framingField, connectionField, serverFields, 0));
+      for (let i = 0; i < pending.length; i++) this.sendBody(pending[i]!);
       if (first !== null) this.sendBody(first);
       return;
     }
-    const body = pendingSize + (first?.length ?? 0);
+    const body = pendingSize + firstSize;
     const take = Math.min(body, this.remaining);
-    const { bytes, offset } = encodeHead(s, extra, take);
-    let o = offset;
+    const bytes = encodeHead(s, lengthField, framingField, connectionField, serverFields, take);
+    let o = bytes.length - take;
     let left = take;
-    for (const p of first === null ? pending : [...pending, first]) {
+    for (let i = 0; i <= pending.length && left > 0; i++) {
+      const p = i < pending.length ? pending[i]! : first!;
       const n = Math.min(p.length, left);
       bytes.set(n === p.length ? p : p.subarray(0, n), o);
       o += n;

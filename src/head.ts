@@ -5,6 +5,7 @@
 
 import { COLON, CR, FIELD_VALUE, HEX_VALUE, HOST, HTAB, LF, SP, TARGET, TCHAR } from "./chars.ts";
 import { latin1 } from "./bytes.ts";
+import { InternTable, strings } from "./intern.ts";
 import { HttpError } from "./errors.ts";
 
 export const BODY_NONE = 0;
@@ -106,22 +107,40 @@ export class HeadScanner {
   }
 }
 
-// environ key for each header name as sent; null for names that are dropped (contain "_").
-const keyCache = new Map<string, string | null>();
-const KEY_CACHE_MAX = 2048;
+// Header names the parser acts on, as small integers (cheaper to switch on than strings).
+const K_OTHER = 0;
+const K_CONTENT_TYPE = 1;
+const K_CONTENT_LENGTH = 2;
+const K_HOST = 3;
+const K_TRANSFER_ENCODING = 4;
+const K_CONNECTION = 5;
+const K_EXPECT = 6;
+const KINDS: Record<string, number> = {
+  CONTENT_TYPE: K_CONTENT_TYPE,
+  CONTENT_LENGTH: K_CONTENT_LENGTH,
+  HTTP_HOST: K_HOST,
+  HTTP_TRANSFER_ENCODING: K_TRANSFER_ENCODING,
+  HTTP_CONNECTION: K_CONNECTION,
+  HTTP_EXPECT: K_EXPECT,
+};
 
-function environKey(name: string): string | null {
-  let key = keyCache.get(name);
-  if (key !== undefined) return key;
-  if (name.includes("_")) key = null;
-  else {
-    const upper = name.toUpperCase().replace(/-/g, "_");
-    key = upper === "CONTENT_TYPE" || upper === "CONTENT_LENGTH" ? upper : "HTTP_" + upper;
-  }
-  if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
-  keyCache.set(name, key);
-  return key;
+interface FieldName {
+  /** The environ key: HTTP_* upper-cased with "-" as "_" (CONTENT_TYPE and CONTENT_LENGTH bare). */
+  key: string;
+  kind: number;
 }
+
+/** The environ key of a header name as sent; null when it is dropped (it contains "_"). */
+function fieldName(name: string): FieldName | null {
+  if (name.includes("_")) return null;
+  const upper = name.toUpperCase().replace(/-/g, "_");
+  const key = upper === "CONTENT_TYPE" || upper === "CONTENT_LENGTH" ? upper : "HTTP_" + upper;
+  return { key, kind: KINDS[key] ?? K_OTHER };
+}
+const fieldNames = new InternTable<FieldName | null>(1024, fieldName);
+
+/** The last Host value found valid (hosts repeat; validating again is wasted work). */
+let lastValidHost = "";
 
 /** Splits a list-valued field into lower-cased, trimmed, non-empty elements. */
 function listElements(value: string): string[] {
@@ -161,23 +180,33 @@ function decodePath(buf: Uint8Array, start: number, end: number): string {
   return latin1(out, 0, o);
 }
 
-/** Checks a Host value: reg-name / IPv4 / [IPv6] with an optional :port. */
+/** Checks a Host value: reg-name / IPv4 / [IPv6] with an optional :port (digits). */
 function validHost(v: string): boolean {
-  for (let i = 0; i < v.length; i++) if (HOST[v.charCodeAt(i)] !== 1) return false;
-  let rest = v;
-  if (v.startsWith("[")) {
+  let i = 0;
+  const n = v.length;
+  if (n > 0 && v.charCodeAt(0) === 0x5b) {
     const close = v.indexOf("]");
     if (close < 2) return false;
-    if (/[^0-9A-Fa-f:.vV\-_~!$&'()*+,;=%]/.test(v.slice(1, close))) return false;
-    rest = v.slice(close + 1);
-    if (rest === "") return true;
-    if (rest[0] !== ":") return false;
-    return /^:[0-9]*$/.test(rest);
+    for (i = 1; i < close; i++) {
+      const c = v.charCodeAt(i);
+      if (c > 0xff || HOST[c] !== 1 || c === 0x5b) return false;
+    }
+    i = close + 1;
+    if (i === n) return true;
+  } else {
+    for (; i < n; i++) {
+      const c = v.charCodeAt(i);
+      if (c === 0x3a) break;
+      if (c > 0xff || HOST[c] !== 1 || c === 0x5b || c === 0x5d) return false;
+    }
+    if (i === n) return true;
   }
-  if (rest.includes("[") || rest.includes("]")) return false;
-  const colon = rest.indexOf(":");
-  if (colon === -1) return true;
-  return /^[0-9]*$/.test(rest.slice(colon + 1));
+  if (v.charCodeAt(i) !== 0x3a) return false;
+  for (i++; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 /**
@@ -189,7 +218,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
   let i = start;
   while (TCHAR[buf[i]!] === 1) i++;
   if (i === start || buf[i] !== SP) throw new HttpError(400, "malformed request line: bad method");
-  const method = latin1(buf, start, i);
+  const method = strings.get(buf, start, i);
   const targetStart = ++i;
   let hasPct = false;
   for (;;) {
@@ -218,7 +247,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
   i += 10;
 
   // ---- target form
-  const rawTarget = latin1(buf, targetStart, targetEnd);
+  const rawTarget = strings.get(buf, targetStart, targetEnd);
   let pathStart = targetStart;
   let authority: string | null = null;
   const first = buf[targetStart]!;
@@ -248,7 +277,8 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
   } else {
     let q = pathStart;
     while (q < targetEnd && buf[q] !== 0x3f) q++;
-    path = q === pathStart ? "/" : hasPct ? decodePath(buf, pathStart, q) : latin1(buf, pathStart, q);
+    if (q === targetEnd && pathStart === targetStart && !hasPct) path = rawTarget;
+    else path = q === pathStart ? "/" : hasPct ? decodePath(buf, pathStart, q) : strings.get(buf, pathStart, q);
     if (q < targetEnd) query = latin1(buf, q + 1, targetEnd);
   }
 
@@ -258,6 +288,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
   let contentType = "";
   let contentLength = "";
   let hostCount = 0;
+  let host = "";
   let clCount = 0;
   let te: string | null = null;
   let connection = "";
@@ -283,27 +314,29 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
     let valueEnd = i;
     while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) valueEnd--;
     i += 2;
-    const key = environKey(latin1(buf, lineStart, nameEnd));
-    if (key === null) continue;
-    const value = latin1(buf, valueStart, valueEnd);
-    switch (key) {
-      case "CONTENT_TYPE":
+    const field = fieldNames.get(buf, lineStart, nameEnd);
+    if (field === null) continue;
+    const key = field.key;
+    const value = strings.get(buf, valueStart, valueEnd);
+    switch (field.kind) {
+      case K_CONTENT_TYPE:
         contentType = contentType === "" ? value : contentType + ", " + value;
         continue;
-      case "CONTENT_LENGTH":
+      case K_CONTENT_LENGTH:
         clCount++;
         contentLength = value;
         continue;
-      case "HTTP_HOST":
+      case K_HOST:
         hostCount++;
+        host = value;
         break;
-      case "HTTP_TRANSFER_ENCODING":
+      case K_TRANSFER_ENCODING:
         te = te === null ? value : te + ", " + value;
         break;
-      case "HTTP_CONNECTION":
+      case K_CONNECTION:
         connection = connection === "" ? value : connection + ", " + value;
         break;
-      case "HTTP_EXPECT":
+      case K_EXPECT:
         expect = expect === null ? value : expect + ", " + value;
         break;
     }
@@ -319,9 +352,9 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
   // ---- semantics of the fields that frame the message
   if (minor === 1 && hostCount === 0) throw new HttpError(400, "missing Host header");
   if (hostCount > 1) throw new HttpError(400, "more than one Host header");
-  if (hostCount === 1) {
-    const h = values[names.indexOf("HTTP_HOST")]!;
-    if (!validHost(h)) throw new HttpError(400, "malformed Host header");
+  if (hostCount === 1 && host !== lastValidHost) {
+    if (!validHost(host)) throw new HttpError(400, "malformed Host header");
+    lastValidHost = host;
   }
   if (authority !== null) {
     const h = names.indexOf("HTTP_HOST");
@@ -365,9 +398,16 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
 
   let keepAlive = minor === 1;
   if (connection !== "") {
-    const tokens = listElements(connection);
-    if (tokens.includes("close")) keepAlive = false;
-    else if (minor === 0 && tokens.includes("keep-alive")) keepAlive = true;
+    const lower = connection.toLowerCase();
+    let close = lower === "close";
+    let ka = lower === "keep-alive";
+    if (!close && !ka) {
+      const tokens = listElements(lower);
+      close = tokens.includes("close");
+      ka = tokens.includes("keep-alive");
+    }
+    if (close) keepAlive = false;
+    else if (minor === 0 && ka) keepAlive = true;
   }
 
   let expectContinue = false;

@@ -4,7 +4,7 @@
 
 import type { Header } from "./types.ts";
 import { TCHAR } from "./chars.ts";
-import { writeLatin1 } from "./bytes.ts";
+import { encodeLatin1, writeLatin1 } from "./bytes.ts";
 import { reasonFor } from "./status.ts";
 
 /** Headers an app must not set (PEP 3333: hop-by-hop; RFC 9110 section 7.6.1). */
@@ -15,15 +15,17 @@ const STATUS = /^[2-5][0-9][0-9] [^\x00-\x08\x0a-\x1f\x7f\u0100-\uffff]*$/;
 /** Field value characters: HTAB, SP, VCHAR, obs-text (Latin-1 only). */
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
-/** What startResponse accepted. */
+/** What startResponse accepted, with its status line and fields already encoded. */
 export interface ResponseStart {
   status: string;
   code: number;
-  headers: Header[];
+  headers: readonly Header[];
   /** The app's Content-Length, or -1. */
   contentLength: number;
   hasDate: boolean;
   hasServer: boolean;
+  /** "HTTP/1.1 <status>\r\n" and the app's fields, as bytes. */
+  prefix: Uint8Array;
 }
 
 function isToken(s: string): boolean {
@@ -32,8 +34,33 @@ function isToken(s: string): boolean {
   return true;
 }
 
+// Apps answer most requests with the same few status/header combinations: remember the last few
+// accepted ones (compared string by string) so a repeat costs neither validation nor encoding.
+const CACHE_SIZE = 16;
+const cache: { status: string; flat: string[]; start: ResponseStart }[] = [];
+let cacheNext = 0;
+
+function cached(status: string, headers: unknown[]): ResponseStart | null {
+  for (let e = 0; e < cache.length; e++) {
+    const entry = cache[e]!;
+    if (entry.status !== status || entry.flat.length !== headers.length * 2) continue;
+    const flat = entry.flat;
+    let i = 0;
+    for (; i < headers.length; i++) {
+      const h = headers[i] as unknown[];
+      if (!Array.isArray(h) || h.length !== 2 || h[0] !== flat[2 * i] || h[1] !== flat[2 * i + 1]) break;
+    }
+    if (i === headers.length) return entry.start;
+  }
+  return null;
+}
+
 /** Validates startResponse's arguments; throws a TypeError that names the problem. */
 export function validateStart(status: unknown, headers: unknown): ResponseStart {
+  if (typeof status === "string" && Array.isArray(headers)) {
+    const hit = cached(status, headers);
+    if (hit !== null) return hit;
+  }
   if (typeof status !== "string" || !STATUS.test(status)) {
     throw new TypeError(`startResponse: invalid status ${JSON.stringify(status)}: expected "NNN Reason" with NNN from 200 to 599`);
   }
@@ -41,6 +68,8 @@ export function validateStart(status: unknown, headers: unknown): ResponseStart 
   let contentLength = -1;
   let hasDate = false;
   let hasServer = false;
+  const flat: string[] = [];
+  let text = "HTTP/1.1 " + status + "\r\n";
   for (const h of headers as unknown[]) {
     if (!Array.isArray(h) || h.length !== 2 || typeof h[0] !== "string" || typeof h[1] !== "string") {
       throw new TypeError(`startResponse: header ${JSON.stringify(h)} is not a [name, value] pair of strings`);
@@ -57,23 +86,63 @@ export function validateStart(status: unknown, headers: unknown): ResponseStart 
       contentLength = Number(value);
     } else if (lower === "date") hasDate = true;
     else if (lower === "server") hasServer = true;
+    flat.push(name, value);
+    text += name + ": " + value + "\r\n";
   }
-  return { status, code: (status.charCodeAt(0) - 48) * 100 + (status.charCodeAt(1) - 48) * 10 + (status.charCodeAt(2) - 48), headers: headers as Header[], contentLength, hasDate, hasServer };
+  const prefix = new Uint8Array(text.length);
+  writeLatin1(text, prefix, 0);
+  const code = (status.charCodeAt(0) - 48) * 100 + (status.charCodeAt(1) - 48) * 10 + (status.charCodeAt(2) - 48);
+  const start: ResponseStart = { status, code, headers: headers as Header[], contentLength, hasDate, hasServer, prefix };
+  const entry = { status, flat, start };
+  if (cache.length < CACHE_SIZE) cache.push(entry);
+  else cache[cacheNext] = entry;
+  cacheNext = (cacheNext + 1) % CACHE_SIZE;
+  return start;
 }
 
+const CONTENT_LENGTH = encodeLatin1("Content-Length: ");
+
 /**
- * The head as bytes, with `tail` more bytes of room after it: "HTTP/1.1 status", the app's
- * fields, then `extra` (the server's own fields, each ending in CRLF), then the empty line.
- * Returns the array and the offset where the tail goes.
+ * A response head as bytes followed by `tail` bytes of room (the caller fills them): the app's
+ * status line and fields, then Content-Length (when `contentLength` >= 0) and the given
+ * pre-encoded server fields (each ending in CRLF; null to omit), then the empty line.
  */
-export function encodeHead(start: ResponseStart, extra: string, tail: number): { bytes: Uint8Array; offset: number } {
-  let s = "HTTP/1.1 " + start.status + "\r\n";
-  const h = start.headers;
-  for (let i = 0; i < h.length; i++) s += h[i]![0] + ": " + h[i]![1] + "\r\n";
-  s += extra + "\r\n";
-  const bytes = new Uint8Array(s.length + tail);
-  const offset = writeLatin1(s, bytes, 0);
-  return { bytes, offset };
+export function encodeHead(
+  start: ResponseStart,
+  contentLength: number,
+  a: Uint8Array | null,
+  b: Uint8Array | null,
+  c: Uint8Array | null,
+  tail: number,
+): Uint8Array {
+  const prefix = start.prefix;
+  const digits = contentLength >= 0 ? String(contentLength) : "";
+  const n = prefix.length + (contentLength >= 0 ? 18 + digits.length : 0) + (a?.length ?? 0) + (b?.length ?? 0) + (c?.length ?? 0) + 2;
+  const out = new Uint8Array(n + tail);
+  out.set(prefix, 0);
+  let o = prefix.length;
+  if (contentLength >= 0) {
+    out.set(CONTENT_LENGTH, o);
+    o += 16;
+    for (let i = 0; i < digits.length; i++) out[o++] = digits.charCodeAt(i);
+    out[o++] = 13;
+    out[o++] = 10;
+  }
+  if (a !== null) {
+    out.set(a, o);
+    o += a.length;
+  }
+  if (b !== null) {
+    out.set(b, o);
+    o += b.length;
+  }
+  if (c !== null) {
+    out.set(c, o);
+    o += c.length;
+  }
+  out[o++] = 13;
+  out[o] = 10;
+  return out;
 }
 
 /** A complete response the server sends on its own (errors): text body, Connection: close. */

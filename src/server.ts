@@ -12,6 +12,7 @@ import { Connection } from "./connection.ts";
 import { ErrorLog } from "./streams.ts";
 import { dateLine } from "./clock.ts";
 import { errorResponse } from "./response.ts";
+import { encodeLatin1 } from "./bytes.ts";
 
 const IGNORE: ConnectionHandle = { data() {}, drain() {}, end() {}, closed() {} };
 
@@ -66,6 +67,25 @@ export class ServerCore implements ServerContext {
 
   dateLine(): string {
     return dateLine(this.now);
+  }
+
+  private fieldsSecond = -1;
+  private dateServer: Uint8Array = new Uint8Array(0);
+  private dateOnly: Uint8Array = new Uint8Array(0);
+  private serverOnly: Uint8Array | null = null;
+
+  serverFields(withDate: boolean, withServer: boolean): Uint8Array | null {
+    if (withDate) {
+      const second = Math.floor(this.now / 1000);
+      if (second !== this.fieldsSecond) {
+        this.fieldsSecond = second;
+        this.dateOnly = encodeLatin1(dateLine(this.now));
+        this.dateServer = encodeLatin1(dateLine(this.now) + this.serverLine);
+      }
+      return withServer ? this.dateServer : this.dateOnly;
+    }
+    if (!withServer || this.serverLine === "") return null;
+    return (this.serverOnly ??= encodeLatin1(this.serverLine));
   }
 
   forget(conn: Connection): void {
