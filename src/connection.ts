@@ -204,7 +204,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
     try {
       const next = this.input !== null ? body.feed(buf, 0, buf.length, this.pushBody) : body.feed(buf, 0, buf.length, discard);
       this.buf = next === buf.length ? EMPTY : buf.subarray(next);
-      this.lastBodyAt = this.ctx.now;
+      this.lastBodyAt = this.lastProgressAt = this.ctx.now;
       if (this.input === null) {
         this.drained += next;
         if (this.drained > DRAIN_MAX && !body.done) {
@@ -401,12 +401,15 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
         const ex = this.exchange;
         if (ex === null) return;
         const input = this.input;
-        if (input !== null && input.waiting && now - this.lastBodyAt >= o.bodyTimeout) {
-          this.closing = true;
-          input.fail(new HttpError(408, "request body not received in time"));
-          this.input = null;
-          this.body = null;
-          this.buf = EMPTY;
+        if (input !== null && input.waiting) {
+          // The app waits for the client: only the body timeout applies.
+          if (now - this.lastBodyAt >= o.bodyTimeout) {
+            this.closing = true;
+            input.fail(new HttpError(408, "request body not received in time"));
+            this.input = null;
+            this.body = null;
+            this.buf = EMPTY;
+          }
           return;
         }
         if (o.responseTimeout > 0 && now - this.lastProgressAt >= o.responseTimeout) {

@@ -334,21 +334,21 @@ export class Exchange {
       return;
     }
     const body = pendingSize + firstSize;
-    const take = Math.min(body, this.remaining);
-    const bytes = encodeHead(s, lengthField, framingField, connectionField, serverFields, take);
-    let o = bytes.length - take;
-    let left = take;
-    for (let i = 0; i <= pending.length && left > 0; i++) {
-      const p = i < pending.length ? pending[i]! : first!;
-      const n = Math.min(p.length, left);
-      bytes.set(n === p.length ? p : p.subarray(0, n), o);
-      o += n;
-      left -= n;
+    if (body > this.remaining) {
+      this.host.send(encodeHead(s, lengthField, framingField, connectionField, serverFields, 0));
+      this.overflow();
+      return;
     }
-    this.remaining -= take;
-    this.bytesSent += take;
+    const bytes = encodeHead(s, lengthField, framingField, connectionField, serverFields, body);
+    let o = bytes.length - body;
+    for (let i = 0; i < pending.length; i++) {
+      bytes.set(pending[i]!, o);
+      o += pending[i]!.length;
+    }
+    if (first !== null) bytes.set(first, o);
+    this.remaining -= body;
+    this.bytesSent += body;
     this.host.send(bytes);
-    if (body > take) this.overflow();
   }
 
   /** Sends one non-empty chunk of body under the chosen framing. */
@@ -357,9 +357,7 @@ export class Exchange {
     switch (this.framing) {
       case F_LENGTH: {
         if (bytes.length > this.remaining) {
-          if (this.remaining > 0) this.host.send(bytes.subarray(0, this.remaining));
-          this.bytesSent += this.remaining;
-          this.remaining = 0;
+          // Withhold the whole chunk: the client then sees a short body, not a plausible one.
           this.overflow();
           return;
         }
