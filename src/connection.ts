@@ -126,11 +126,15 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
     this.inProcess = true;
     try {
       this.loop();
-    } finally {
       this.inProcess = false;
+      this.flush();
+      this.updateReading();
+    } catch (e) {
+      // A bug, not bad input (that is an HttpError handled in loop): lose this connection, not the process.
+      this.inProcess = false;
+      this.ctx.options.log(`tsgi: internal error, connection dropped: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      this.destroy();
     }
-    this.flush();
-    this.updateReading();
   }
 
   private loop(): void {

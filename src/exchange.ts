@@ -123,10 +123,22 @@ export class Exchange {
     }
     if (isThenable(result)) {
       (result as Promise<Body>).then(
-        (body) => this.consume(body),
-        (e) => this.fail(e),
+        (body) => this.guard(() => this.consume(body)),
+        (e) => this.guard(() => this.fail(e)),
       );
     } else this.consume(result);
+  }
+
+  /** Runs a continuation so that nothing it throws becomes an unhandled rejection. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.host.log(`tsgi: internal error in ${this.what()}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      const wasRunning = this.state === RUNNING;
+      this.abort();
+      if (wasRunning) this.host.exchangeDone(this); // broken: the connection closes
+    }
   }
 
   // ---- startResponse and write
@@ -175,7 +187,7 @@ export class Exchange {
         this.pumpSync();
       } else if (typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function") {
         this.iter = (body as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-        void this.pumpAsync();
+        this.pumpAsync().then(undefined, (e: unknown) => this.guard(() => this.fail(e)));
       } else {
         this.fail(new ApplicationError(`the application returned ${describe(body)} as its body; it is not iterable`));
       }
@@ -253,7 +265,7 @@ export class Exchange {
         return;
       }
       if (this.committed && this.host.blocked) {
-        this.host.waitDrain().then(() => this.pumpSync());
+        this.host.waitDrain().then(() => this.guard(() => this.pumpSync()));
         return;
       }
     }
