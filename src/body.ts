@@ -66,8 +66,14 @@ export class ChunkedReader implements BodyReader {
   private remaining = 0;
   private line = "";
   private trailerBytes = 0;
-  private trailerCount = 0;
-  constructor(private readonly limits: HeadLimits) {}
+  private trailerCount: number;
+  /** `fieldCount`: the head's fields, which trailer fields add to for maxHeaderCount. */
+  constructor(
+    private readonly limits: HeadLimits,
+    fieldCount = 0,
+  ) {
+    this.trailerCount = fieldCount;
+  }
 
   get done(): boolean {
     return this.state === S_DONE;
@@ -147,7 +153,7 @@ export class ChunkedReader implements BodyReader {
       return;
     }
     this.trailerBytes += line.length + 2;
-    if (++this.trailerCount > this.limits.maxHeaderCount) throw new HttpError(431, "too many trailer fields");
+    if (++this.trailerCount > this.limits.maxHeaderCount) throw new HttpError(431, "too many header and trailer fields");
     if (this.trailerBytes > this.limits.maxHeadSize) throw new HttpError(431, "trailer section too large");
     let i = 0;
     while (i < line.length && TCHAR[line.charCodeAt(i)] === 1) i++;

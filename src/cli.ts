@@ -84,8 +84,8 @@ function checkHeaderValue(text: string): string | null {
   return /[\x00-\x08\x0a-\x1f\x7f]/.test(text) ? "expected a header value without control characters" : null;
 }
 
-const BY_LONG = new Map(OPTIONS.map((o) => [`--${o.long}`, o] as const));
-const BY_SHORT = new Map(OPTIONS.filter((o) => o.short).map((o) => [`-${o.short}`, o] as const));
+const BY_LONG = new Map<string, OptionSpec>(OPTIONS.map((o) => [`--${o.long}`, o]));
+const BY_SHORT = new Map<string, OptionSpec>(OPTIONS.filter((o) => o.short).map((o) => [`-${o.short}`, o]));
 
 const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
 const INTEGER = /^\d+$/;

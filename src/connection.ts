@@ -97,7 +97,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
     this.peerEnded = true;
     if (this.ended) return;
     if (this.body !== null && !this.body.done) {
-      this.input?.fail(new ClientDisconnected());
+      this.input?.fail(new HttpError(400, "request body incomplete: the client closed its side"));
       this.closing = true;
     }
     if (this.exchange === null) this.process();
@@ -139,6 +139,10 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
 
   private loop(): void {
     while (!this.ended) {
+      if (this.exchange === null && this.closing) {
+        this.shutdownSocket();
+        return;
+      }
       if (this.body !== null) {
         if (!this.body.done) {
           if (this.buf.length === 0 || !this.feedBody()) break;
@@ -149,10 +153,6 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
         if (this.exchange === null) this.input = null;
       }
       if (this.exchange !== null) break; // the app is answering; later requests wait
-      if (this.closing) {
-        this.shutdownSocket();
-        return;
-      }
       if (this.timer === T_EXCHANGE || this.timer === T_DRAIN) this.setTimer(T_IDLE, this.ctx.options.keepAliveTimeout);
       if (this.buf.length === 0 && !this.scanner.started) {
         if (this.peerEnded) this.shutdownSocket();
@@ -186,12 +186,11 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
     this.expectContinue = head.expectContinue;
     let input: RequestInput;
     if (head.bodyKind === BODY_LENGTH || head.bodyKind === BODY_CHUNKED) {
-      this.body = head.bodyKind === BODY_LENGTH ? new LengthReader(head.bodyLength) : new ChunkedReader(limits);
+      this.body = head.bodyKind === BODY_LENGTH ? new LengthReader(head.bodyLength) : new ChunkedReader(limits, head.fieldCount);
       input = new RequestInput(this);
       this.input = input;
       this.lastBodyAt = this.ctx.now;
-      if (this.buf.length > 0 && !this.feedBody()) return false;
-      if (this.body.done) input.end();
+      // The body is fed by loop() once the app runs, so what happens never depends on how the bytes arrived.
     } else input = NO_BODY;
     const ex = new Exchange(this, head, buildEnviron(head, this.facts, input, this.ctx.errors, this.ctx.options));
     this.exchange = ex;
@@ -220,10 +219,8 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
       // A malformed or oversized body: the app's reads fail with the status; nothing more is read.
       this.buf = EMPTY;
       this.closing = true;
-      if (this.exchange === null) {
-        if (this.input === null) this.shutdownSocket();
-        else this.reject(e);
-      } else this.input?.fail(e);
+      if (this.exchange === null) this.shutdownSocket(); // draining after the response: nothing more to say
+      else this.input?.fail(e);
       this.input = null;
       this.body = null;
       return false;
@@ -279,8 +276,8 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
     this.lastProgressAt = this.ctx.now;
   }
 
-  sendError(status: number, detail: string): void {
-    this.send(errorResponse(status, detail, this.ctx.dateLine() + this.ctx.serverLine));
+  sendError(status: number, detail: string, isHead = false): void {
+    this.send(errorResponse(status, detail, this.ctx.dateLine() + this.ctx.serverLine, isHead));
   }
 
   log(line: string): void {

@@ -25,8 +25,8 @@ export interface ExchangeHost {
   progress(): void;
   /** The exchange is over: success, app error, or abort. Called once. */
   exchangeDone(ex: Exchange): void;
-  /** Send a server-generated error response (Connection: close). */
-  sendError(status: number, detail: string): void;
+  /** Send a server-generated error response (Connection: close); without its body for HEAD. */
+  sendError(status: number, detail: string, isHead: boolean): void;
   log(line: string): void;
 }
 
@@ -454,7 +454,7 @@ export class Exchange {
       this.committed = true;
       this.statusCode = status;
       this.keepAlive = false;
-      this.host.sendError(status, error instanceof HttpError ? error.detail : "internal server error");
+      this.host.sendError(status, error instanceof HttpError ? error.detail : "internal server error", this.isHead);
     } else this.broken = true;
     this.host.exchangeDone(this);
   }

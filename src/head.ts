@@ -41,6 +41,8 @@ export interface RequestHead {
   bodyKind: BodyKind;
   /** Body length for BODY_LENGTH. */
   bodyLength: number;
+  /** How many field lines the head had (trailer fields add to it for the limit). */
+  fieldCount: number;
   /** The client allows the connection to stay open after this exchange. */
   keepAlive: boolean;
   /** HTTP/1.1 request with a body that sent `Expect: 100-continue`. */
@@ -71,18 +73,20 @@ export class HeadScanner {
   /**
    * Scans buf[0, len) from where the last call stopped. Returns the index just past the head's final
    * CRLF CRLF, or -1 when more bytes are needed. Throws HttpError (400, 414, 431).
+   * The limits are checked so that the answer never depends on where a read happened to end: a line
+   * is first judged as a partial line would have been, then as a complete one.
    */
   scan(buf: Uint8Array, len: number, limits: HeadLimits): number {
     let pos = this.pos;
     while (pos < len) {
       const lf = buf.indexOf(LF, pos);
       if (lf === -1 || lf >= len) break;
+      this.partialLimits(lf, limits);
       if (lf === this.lineStart || buf[lf - 1] !== CR) throw new HttpError(400, "line ending without CR (bare LF)");
       const lineLen = lf - 1 - this.lineStart;
       if (lineLen === 0) {
         if (this.lines === 0) {
-          // An empty line before the request line is ignored (RFC 9112 section 2.2).
-          if (lf + 1 - this.start > limits.maxHeadSize) throw new HttpError(431, "request head too large");
+          // An empty line before the request line is ignored (RFC 9112 section 2.2); it still counts toward the head size.
           this.start = lf + 1;
           this.lineStart = lf + 1;
           pos = lf + 1;
@@ -95,15 +99,21 @@ export class HeadScanner {
       this.started = true;
       this.lines++;
       if (this.lines - 1 > limits.maxHeaderCount) throw new HttpError(431, "too many header fields");
-      if (lf + 1 - this.start > limits.maxHeadSize) throw new HttpError(431, "request head too large");
+      if (lf + 1 > limits.maxHeadSize) throw new HttpError(431, "request head too large");
       this.lineStart = lf + 1;
       pos = lf + 1;
     }
     this.pos = len;
     if (len > this.lineStart) this.started = true;
-    if (this.lines === 0 && len - this.lineStart > limits.maxRequestLine) throw new HttpError(414, "request line too long");
-    if (len - this.start > limits.maxHeadSize) throw new HttpError(431, "request head too large");
+    this.partialLimits(len, limits);
     return -1;
+  }
+
+  /** The limits as they apply to the bytes before `end` when the current line is not finished. */
+  private partialLimits(end: number, limits: HeadLimits): void {
+    // One byte of slack for a CR whose LF has not arrived; two for the final empty line.
+    if (this.lines === 0 && end - this.lineStart > limits.maxRequestLine + 1) throw new HttpError(414, "request line too long");
+    if (end > limits.maxHeadSize + 2) throw new HttpError(431, "request head too large");
   }
 }
 
@@ -221,9 +231,14 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
   const method = strings.get(buf, start, i);
   const targetStart = ++i;
   let hasPct = false;
+  let hasBracket = false;
   for (;;) {
     const c = buf[i]!;
     if (TARGET[c] === 1) i++;
+    else if (c === 0x5b || c === 0x5d) {
+      hasBracket = true; // only valid in an absolute-form authority (an IPv6 literal): checked below
+      i++;
+    }
     else if (c === 0x25) {
       if (HEX_VALUE[buf[i + 1]!] === 255 || HEX_VALUE[buf[i + 2]!] === 255) throw new HttpError(400, "malformed percent-encoding in request target");
       hasPct = true;
@@ -270,6 +285,9 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
     }
   }
   if (method === "CONNECT") throw new HttpError(501, "CONNECT is not supported");
+  if (hasBracket && (authority === null || buf.subarray(pathStart, targetEnd).some((c) => c === 0x5b || c === 0x5d))) {
+    throw new HttpError(400, "malformed request line: bad request target");
+  }
   let path: string;
   let query = "";
   if (first === 0x2a && targetEnd === targetStart + 1) {
@@ -294,7 +312,9 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
   let connection = "";
   let expect: string | null = null;
   const headEnd = end - 2; // start of the final empty line
+  let fieldCount = 0;
   while (i < headEnd) {
+    fieldCount++;
     const lineStart = i;
     const c0 = buf[i]!;
     if (c0 === SP || c0 === HTAB) throw new HttpError(400, "obsolete line folding is not accepted");
@@ -430,6 +450,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
     contentLength: clCount > 0 ? contentLength : "",
     bodyKind,
     bodyLength,
+    fieldCount,
     keepAlive,
     expectContinue,
   };

@@ -146,12 +146,12 @@ export function encodeHead(
 }
 
 /** A complete response the server sends on its own (errors): text body, Connection: close. */
-export function errorResponse(status: number, detail: string, dateAndServer: string): Uint8Array {
+export function errorResponse(status: number, detail: string, dateAndServer: string, omitBody = false): Uint8Array {
   const reason = reasonFor(status);
   const body = `${status} ${reason}: ${detail}\n`;
   const s =
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n` +
-    `Connection: close\r\n${dateAndServer}\r\n${body}`;
+    `Connection: close\r\n${dateAndServer}\r\n${omitBody ? "" : body}`;
   const out = new Uint8Array(s.length);
   writeLatin1(s, out, 0);
   return out;
