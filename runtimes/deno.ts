@@ -1,0 +1,398 @@
+// The Deno driver: Deno.listen connections feed the core, plus Deno's Platform for serve.ts.
+// Must never parse HTTP or keep per-request state (that is the core's job); only moves bytes,
+// applies backpressure and closes connections. Every promise here is awaited inside a try, so
+// a reset or a closed socket can never become an unhandled rejection.
+
+import type { ServerCore } from "../src/server.ts";
+import type { ConnectionHandle, Transport } from "../src/transport.ts";
+import { formatBind, listenerUrl, type Bind } from "../src/cli.ts";
+import type { Listener, Platform, SignalName } from "./serve.ts";
+
+// The few Deno APIs used here, declared locally: tsc runs with Bun and Node types only.
+interface DenoNetAddr {
+  transport: string;
+  hostname?: string;
+  port?: number;
+  path?: string;
+}
+interface DenoConn {
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  closeWrite(): Promise<void>;
+  close(): void;
+  readonly remoteAddr: DenoNetAddr;
+  setNoDelay?(noDelay?: boolean): void;
+}
+interface DenoListener {
+  accept(): Promise<DenoConn>;
+  close(): void;
+  readonly addr: DenoNetAddr;
+}
+interface DenoApi {
+  listen(options: { hostname: string; port: number; transport?: "tcp" } | { path: string; transport: "unix" }): DenoListener;
+  readonly args: string[];
+  cwd(): string;
+  statSync(path: string): { isFile: boolean };
+  removeSync(path: string): void;
+  readonly stdout: { writeSync(p: Uint8Array): number };
+  readonly stderr: { writeSync(p: Uint8Array): number };
+  exit(code?: number): never;
+  addSignalListener(signal: SignalName, handler: () => void): void;
+}
+declare const Deno: DenoApi;
+
+/** Outgoing bytes queued here before write() reports backpressure. */
+const HIGH_WATER = 64 * 1024;
+/**
+ * Each read gets a fresh buffer the core may keep. An idle connection waits with a small one
+ * (memory per idle keep-alive connection); a read that fills its buffer doubles the next one.
+ */
+const READ_MIN = 2048;
+const READ_MAX = 64 * 1024;
+/** Queued chunks up to this total are joined into one write (one op instead of several). */
+const COALESCE_MAX = 64 * 1024;
+/**
+ * After our FIN the connection stays open, reading and discarding, until the peer's FIN: closing
+ * with unread bytes would send a reset that can destroy the response in flight. It closes anyway
+ * once nothing has arrived for LINGER_QUIET_MS, or after LINGER_MAX_MS.
+ */
+const LINGER_QUIET_MS = 300;
+const LINGER_MAX_MS = 2000;
+
+const OPEN = 0; // normal
+const ENDING = 1; // end() called: writing what is queued, then FIN
+const LINGER = 2; // FIN sent: reading and discarding until the peer's FIN
+const CLOSED = 3;
+
+class DenoConnection implements Transport {
+  handle: ConnectionHandle | null = null;
+  state = OPEN;
+  peerEnded = false;
+  paused = false;
+  /** Resolves the read loop's wait while paused. */
+  wake: (() => void) | null = null;
+  writing = false;
+  /** Chunks waiting behind the write in progress. */
+  queue: Uint8Array[] | null = null;
+  queued = 0;
+  needDrain = false;
+  lingerTimer: ReturnType<typeof setTimeout> | null = null;
+  lingerStart = 0;
+  lastInput = 0;
+
+  constructor(
+    readonly conn: DenoConn,
+    readonly log: (line: string) => void,
+  ) {}
+
+  write(data: Uint8Array): boolean {
+    if (this.state !== OPEN) return false;
+    this.queued += data.length;
+    if (this.writing) (this.queue ??= []).push(data);
+    else {
+      this.writing = true;
+      void this.pump(data);
+    }
+    if (this.queued < HIGH_WATER) return true;
+    this.needDrain = true;
+    return false;
+  }
+
+  /** Writes `first`, then whatever was queued meanwhile, until nothing is left. */
+  async pump(first: Uint8Array): Promise<void> {
+    const conn = this.conn;
+    let chunk = first;
+    try {
+      for (;;) {
+        let off = 0;
+        while (off < chunk.length) {
+          off += await conn.write(off === 0 ? chunk : chunk.subarray(off));
+          if (this.state === CLOSED) return;
+        }
+        this.queued -= chunk.length;
+        const queue = this.queue;
+        if (queue === null) break;
+        chunk = takeChunk(queue, this.queued);
+        if (queue.length === 0) this.queue = null;
+      }
+    } catch {
+      this.closeNow();
+      return;
+    }
+    this.writing = false;
+    if (this.state === ENDING) {
+      void this.sendFin();
+      return;
+    }
+    if (this.needDrain && this.state === OPEN && this.handle !== null) {
+      this.needDrain = false;
+      try {
+        this.handle.drain();
+      } catch (err) {
+        this.fail(err);
+      }
+    }
+  }
+
+  /** Reads until EOF, error or close; each read into a fresh buffer; holds back while paused. */
+  async readLoop(): Promise<void> {
+    const conn = this.conn;
+    let size = READ_MIN;
+    for (;;) {
+      const buf = new Uint8Array(size);
+      let n: number | null;
+      try {
+        n = await conn.read(buf);
+      } catch {
+        this.closeNow();
+        return;
+      }
+      if (this.state === CLOSED) return;
+      if (n === null) {
+        this.peerEnded = true;
+        if (this.state === LINGER) this.closeNow();
+        else if (this.state === OPEN && this.handle !== null) {
+          try {
+            this.handle.end();
+          } catch (err) {
+            this.fail(err);
+          }
+        }
+        return;
+      }
+      if (n === 0) continue;
+      if (this.state !== OPEN) {
+        // After end(): discard until the peer's FIN.
+        if (this.state === LINGER) this.lastInput = Date.now();
+        continue;
+      }
+      size = n === size ? Math.min(size * 2, READ_MAX) : READ_MIN;
+      while (this.paused && this.state === OPEN) await new Promise<void>((resolve) => (this.wake = resolve));
+      const state: number = this.state; // may have changed while paused
+      if (state === CLOSED) return;
+      if (state !== OPEN || this.handle === null) continue;
+      try {
+        this.handle.data(n === buf.length ? buf : buf.subarray(0, n));
+      } catch (err) {
+        this.fail(err);
+      }
+    }
+  }
+
+  end(): void {
+    if (this.state !== OPEN) return;
+    this.state = ENDING;
+    this.unpause();
+    if (!this.writing) void this.sendFin();
+  }
+
+  /** Everything is written: FIN, then wait for the peer's (reading and discarding) or close at once if it came. */
+  async sendFin(): Promise<void> {
+    if (this.peerEnded) {
+      this.closeNow();
+      return;
+    }
+    this.state = LINGER;
+    try {
+      await this.conn.closeWrite();
+    } catch {
+      this.closeNow();
+      return;
+    }
+    if (this.state !== LINGER) return;
+    this.lingerStart = this.lastInput = Date.now();
+    this.lingerTimer = setTimeout(lingerCheck, LINGER_QUIET_MS, this);
+  }
+
+  destroy(): void {
+    this.closeNow();
+  }
+
+  /** Closes the connection (dropping anything queued) and reports closed() from a microtask. */
+  closeNow(): void {
+    if (this.state === CLOSED) return;
+    this.state = CLOSED;
+    this.queue = null;
+    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
+    try {
+      this.conn.close();
+    } catch {}
+    this.unpause();
+    queueMicrotask(() => this.deliverClosed());
+  }
+
+  pauseReading(): void {
+    if (this.state === OPEN) this.paused = true;
+  }
+
+  resumeReading(): void {
+    this.unpause();
+  }
+
+  unpause(): void {
+    this.paused = false;
+    const wake = this.wake;
+    if (wake !== null) {
+      this.wake = null;
+      wake();
+    }
+  }
+
+  /** A throw from the core is a bug there: log it and drop this connection, never the process. */
+  fail(err: unknown): void {
+    this.log(`tsgi: internal error on a connection: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    this.closeNow();
+  }
+
+  deliverClosed(): void {
+    const handle = this.handle;
+    this.handle = null;
+    if (handle === null) return;
+    try {
+      handle.closed();
+    } catch (err) {
+      this.log(`tsgi: internal error on close: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  }
+}
+
+/** The next chunk to write: several small queued ones joined, or the first one alone. Removes what it takes. */
+function takeChunk(queue: Uint8Array[], total: number): Uint8Array {
+  if (queue.length === 1 || total > COALESCE_MAX) return queue.shift()!;
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const part of queue) {
+    out.set(part, o);
+    o += part.length;
+  }
+  queue.length = 0;
+  return out;
+}
+
+function lingerCheck(conn: DenoConnection): void {
+  const now = Date.now();
+  const wait = Math.min(conn.lastInput + LINGER_QUIET_MS - now, conn.lingerStart + LINGER_MAX_MS - now);
+  conn.lingerTimer = null;
+  if (wait <= 0) conn.closeNow();
+  else conn.lingerTimer = setTimeout(lingerCheck, wait, conn);
+}
+
+function accept(core: ServerCore, conn: DenoConn): void {
+  const c = new DenoConnection(conn, core.options.log);
+  const addr = conn.remoteAddr;
+  try {
+    conn.setNoDelay?.(true);
+  } catch {}
+  try {
+    c.handle = core.open(c, { remoteAddress: addr.hostname ?? "", remotePort: addr.port ?? 0 });
+  } catch (err) {
+    c.fail(err);
+    return;
+  }
+  if (c.state === CLOSED) return;
+  void c.readLoop();
+}
+
+/** Deno error names of an accept that failed because the peer already went away. */
+const PEER_GONE = new Set(["NotConnected", "ConnectionReset", "ConnectionAborted"]);
+
+async function acceptLoop(core: ServerCore, listener: DenoListener, isClosed: () => boolean): Promise<void> {
+  for (;;) {
+    let conn: DenoConn;
+    try {
+      conn = await listener.accept();
+    } catch (err) {
+      if (isClosed()) return;
+      // A connection reset before it was accepted concerns that connection only.
+      if (err instanceof Error && PEER_GONE.has(err.name)) continue;
+      // Out of file descriptors and the like: say so, wait a little, keep serving.
+      core.options.log(`tsgi: error: accept failed: ${err instanceof Error ? err.message : String(err)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      continue;
+    }
+    accept(core, conn);
+  }
+}
+
+function describeListenError(err: unknown): string {
+  const name = err instanceof Error ? err.name : "";
+  const code = (err as { code?: unknown } | null)?.code;
+  if (name === "AddrInUse" || code === "EADDRINUSE") return "address in use";
+  if (name === "PermissionDenied" || code === "EACCES") return "permission denied";
+  if (name === "AddrNotAvailable" || code === "EADDRNOTAVAIL") return "address not available";
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Starts listening; resolves once bound (with the real port when port 0 was asked for). */
+export async function listen(core: ServerCore, bind: Bind): Promise<Listener> {
+  let listener: DenoListener;
+  let actual: Bind = bind;
+  try {
+    listener = bind.kind === "unix" ? Deno.listen({ transport: "unix", path: bind.path }) : Deno.listen({ hostname: bind.host, port: bind.port, transport: "tcp" });
+  } catch (err) {
+    throw Object.assign(new Error(`cannot listen on ${formatBind(bind)}: ${describeListenError(err)}`), { cause: err });
+  }
+  if (bind.kind === "tcp") {
+    const port = listener.addr.port ?? bind.port;
+    actual = { kind: "tcp", host: bind.host, port };
+    core.setAddress(bind.host, String(port));
+  } else core.setAddress(bind.path, "");
+  let closed = false;
+  void acceptLoop(core, listener, () => closed);
+  let closing: Promise<void> | null = null;
+  return {
+    url: listenerUrl(actual),
+    close(): Promise<void> {
+      if (closing === null) {
+        closed = true;
+        try {
+          listener.close();
+        } catch {}
+        if (bind.kind === "unix") {
+          try {
+            Deno.removeSync(bind.path);
+          } catch {}
+        }
+        closing = core.shutdown();
+      }
+      return closing;
+    },
+  };
+}
+
+// ---- Platform ------------------------------------------------------------------------------
+
+const encoder = new TextEncoder();
+
+function writeAll(out: { writeSync(p: Uint8Array): number }, text: string): void {
+  let bytes = encoder.encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(out.writeSync(bytes));
+}
+
+/** An absolute path as a file: URL (the URL setter percent-encodes what needs it). */
+function fileUrl(absPath: string): string {
+  const url = new URL("file:///");
+  url.pathname = absPath;
+  return url.href;
+}
+
+export const platform: Platform = {
+  runtime: "deno",
+  argv: () => [...Deno.args],
+  cwd: () => Deno.cwd(),
+  isFile(path: string): boolean {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch {
+      return false;
+    }
+  },
+  stdout: (line: string) => writeAll(Deno.stdout, line + "\n"),
+  stderr: (line: string) => writeAll(Deno.stderr, line + "\n"),
+  exit: (code: number): never => Deno.exit(code),
+  onSignal: (signal: SignalName, fn: () => void) => Deno.addSignalListener(signal, fn),
+  async importModule(absPath: string): Promise<Record<string, unknown>> {
+    return (await import(fileUrl(absPath))) as Record<string, unknown>;
+  },
+};

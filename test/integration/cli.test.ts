@@ -1,0 +1,204 @@
+// The command line on every runtime: startup errors (one `tsgi: error: ` line on stderr, exit 2 for
+// usage/module/export problems, 1 when it cannot listen), --help and --version, MODULE[:NAME]
+// resolution, the listening line, options that change the wire (--server-header, --root-path,
+// --access-log), unix sockets, and graceful shutdown on SIGTERM (exit 0, in-flight responses finish).
+// It must never leave a server running: every started process is stopped or killed.
+import net from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { RawClient, get, header, headerValues, text } from "../helpers/raw.ts";
+import { RUNTIMES, type RunResult, runCli, startServer } from "../helpers/server.ts";
+
+const tmp = mkdtempSync(path.join(tmpdir(), "tsgi-cli-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Non-empty stderr lines. */
+function errorLines(r: RunResult): string[] {
+  return r.stderrLines.filter((l) => l.trim() !== "");
+}
+
+function expectStartupError(r: RunResult, code: number): void {
+  const lines = errorLines(r);
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^tsgi: error: \S/);
+  expect(r.code, r.stderr).toBe(code);
+  expect(r.stdout).toBe("");
+}
+
+/** Each option with the default --help must show (BRIEF.md). */
+const OPTIONS: [string, string | null][] = [
+  ["--bind", "127.0.0.1:8888"],
+  ["--keep-alive", "5"],
+  ["--head-timeout", "10"],
+  ["--body-timeout", "30"],
+  ["--response-timeout", "60"],
+  ["--graceful-timeout", "30"],
+  ["--max-request-line", "8192"],
+  ["--max-head-size", "16384"],
+  ["--max-headers", "100"],
+  ["--max-body-size", "67108864"],
+  ["--max-connections", "16384"],
+  ["--root-path", null],
+  ["--server-header", "tsgi"],
+  ["--access-log", null],
+  ["--help", null],
+  ["--version", null],
+];
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+describe.each(RUNTIMES)("command line (%s)", (runtime) => {
+  test("--help lists every option with its default and exits 0", async () => {
+    const r = await runCli(runtime, ["--help"]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdoutLines;
+    for (const [option, def] of OPTIONS) {
+      const line = lines.find((l) => new RegExp(`${escape(option)}\\b`).test(l));
+      expect(line, `--help has no line for ${option}:\n${r.stdout}`).toBeDefined();
+      if (def !== null) expect(line, `default of ${option}`).toMatch(new RegExp(`${escape(option)}\\b.*[^\\w.]${escape(def)}(?![\\w.])`));
+    }
+    expect(r.stdout).toMatch(/-b\b/);
+    expect(r.stdout).toMatch(/-h\b/);
+  });
+
+  test("--version prints the version and exits 0", async () => {
+    const r = await runCli(runtime, ["--version"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\b0\.1\.0\b/);
+  });
+
+  test("a missing module file: one error line, exit 2", async () => {
+    expectStartupError(await runCli(runtime, ["test/apps/does-not-exist.ts", "-b", "127.0.0.1:0"]), 2);
+  });
+
+  test("a missing export: one error line, exit 2", async () => {
+    expectStartupError(await runCli(runtime, ["test/apps/exports.ts:nope", "-b", "127.0.0.1:0"]), 2);
+  });
+
+  test("an export that is not a function: one error line, exit 2", async () => {
+    expectStartupError(await runCli(runtime, ["test/apps/exports.ts:notAFunction", "-b", "127.0.0.1:0"]), 2);
+    expectStartupError(await runCli(runtime, ["test/apps/not-a-function.ts", "-b", "127.0.0.1:0"]), 2);
+  });
+
+  test.each([
+    ["no MODULE", ["-b", "127.0.0.1:0"]],
+    ["an unknown option", ["--nope", "test/apps/stream.ts"]],
+    ["a bad number", ["--keep-alive", "soon", "test/apps/stream.ts"]],
+    ["a bad bind address", ["-b", "nowhere", "test/apps/stream.ts"]],
+    ["a port out of range", ["-b", "127.0.0.1:70000", "test/apps/stream.ts"]],
+    ["two modules", ["test/apps/stream.ts", "test/apps/body.ts"]],
+  ])("usage error (%s): one error line, exit 2", async (_name, args) => {
+    expectStartupError(await runCli(runtime, args), 2);
+  });
+
+  test("a busy port: one error line, exit 1", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      expectStartupError(await runCli(runtime, ["test/apps/stream.ts", "-b", `127.0.0.1:${port}`]), 1);
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+
+  test("the listening line is the only stdout line; --bind=ADDR before MODULE works too", async () => {
+    const s = await startServer(runtime, "", { argv: ["--bind=127.0.0.1:0", "test/apps/stream.ts"] });
+    try {
+      expect(s.proc.stdout.lines).toEqual([s.listeningLine]);
+      const c = await RawClient.connect(s.port);
+      expect(text(await c.request(get("/x")))).toBe("GET /x");
+    } finally {
+      expect(await s.stop()).toEqual({ code: 0, signal: null });
+    }
+  });
+
+  test("NAME: the default export is used, else `app`, else `application`; :NAME picks one", async () => {
+    for (const [target, answer] of [
+      ["examples/hello.ts", "Hello, World!"],
+      ["test/apps/exports.ts", "app"],
+      ["test/apps/only-application.ts", "application"],
+      ["test/apps/exports.ts:other", "other"],
+      ["test/apps/exports.ts:application", "application"],
+    ]) {
+      const s = await startServer(runtime, target);
+      try {
+        const c = await RawClient.connect(s.port);
+        expect(text(await c.request(get("/"))), target).toBe(answer);
+      } finally {
+        await s.stop();
+      }
+    }
+  }, 60_000);
+
+  test("--server-header sets the Server header; an empty value sends none", async () => {
+    const s = await startServer(runtime, "test/apps/stream.ts", { args: ["--server-header", "tsgi-test/9"] });
+    try {
+      const c = await RawClient.connect(s.port);
+      expect(header(await c.request(get("/")), "server")).toBe("tsgi-test/9");
+    } finally {
+      await s.stop();
+    }
+    const none = await startServer(runtime, "test/apps/stream.ts", { args: ["--server-header", ""] });
+    try {
+      const c = await RawClient.connect(none.port);
+      expect(headerValues(await c.request(get("/")), "server")).toEqual([]);
+    } finally {
+      await none.stop();
+    }
+  });
+
+  test("--root-path becomes SCRIPT_NAME", async () => {
+    const s = await startServer(runtime, "test/apps/environ.ts", { args: ["--root-path", "/mount"] });
+    try {
+      const c = await RawClient.connect(s.port);
+      const env = JSON.parse(text(await c.request(get("/mount/x")))) as Record<string, unknown>;
+      expect(env.SCRIPT_NAME).toBe("/mount");
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test("--access-log prints a line per request to stdout", async () => {
+    const s = await startServer(runtime, "test/apps/stream.ts", { args: ["--access-log"] });
+    try {
+      const mark = s.stdoutMark();
+      const c = await RawClient.connect(s.port);
+      await c.request(get("/logged-path-1"));
+      await s.waitForStdout(/\/logged-path-1\b.*\b200\b/, mark);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test("unix:PATH: listens on a unix socket and says so", async () => {
+    const sock = path.join(tmp, `${runtime}.sock`);
+    const s = await startServer(runtime, "test/apps/stream.ts", {
+      bind: `unix:${sock}`,
+      listening: new RegExp(`^tsgi: listening on unix:${escape(sock)} \\(${runtime}\\)$`),
+    });
+    try {
+      const c = await RawClient.connect(sock);
+      expect(text(await c.request(get("/over-unix")))).toBe("GET /over-unix");
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test("SIGTERM: an in-flight stream finishes, idle connections close, exit 0", async () => {
+    const s = await startServer(runtime, "test/apps/stream.ts");
+    const idle = await RawClient.connect(s.port);
+    expect(text(await idle.request(get("/idle")))).toBe("GET /idle");
+    const busy = await RawClient.connect(s.port);
+    await busy.write(get("/slow?n=8&ms=50"));
+    await busy.waitForText("tick 1\n");
+    const exit = s.stop();
+    const res = await busy.readResponse();
+    expect(text(res)).toBe(Array.from({ length: 8 }, (_, i) => `tick ${i + 1}\n`).join(""));
+    await busy.untilClosed();
+    expect((await idle.untilClosed()).rest.length).toBe(0);
+    expect(await exit).toEqual({ code: 0, signal: null });
+  });
+});
