@@ -1,0 +1,66 @@
+// Turns the collected bench figures into the printed tables and bench/RESULTS.md: medians per
+// scenario for tsgi, native and bare, the ratio tsgi/native, and every error or failure flagged.
+// It must never drop a flagged run silently or print a figure for a server that failed validation.
+
+export function median(values) {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const int = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+
+/** One cell: the median (req/s, or KiB per connection for memory), "!" when a run had errors. */
+function cell(entry, memory) {
+  if (!entry) return "-";
+  const m = median(entry.values);
+  if (m === undefined) return entry.failures.length ? "failed" : "-";
+  const text = memory ? `${(m / 1024).toFixed(1)} KiB` : int.format(m);
+  return entry.errors.length || entry.failures.length ? `${text} !` : text;
+}
+
+function ratio(tsgi, native) {
+  const a = tsgi && median(tsgi.values);
+  const b = native && median(native.values);
+  if (a === undefined || b === undefined || !b) return "-";
+  return (a / b).toFixed(2);
+}
+
+/** Rows [label, tsgi, native, ratio, bare] for one runtime. */
+export function rows(scenarios, byScenario) {
+  return scenarios.map((s) => {
+    const r = byScenario[s.name] ?? {};
+    return [s.memory ? `${s.label} (lower is better)` : s.label, cell(r.tsgi, s.memory), cell(r.native, s.memory), ratio(r.tsgi, r.native), cell(r.bare, s.memory)];
+  });
+}
+
+/** Every flagged thing of one runtime as text lines. */
+export function notes(scenarios, byScenario) {
+  const out = [];
+  for (const s of scenarios) {
+    for (const [kind, entry] of Object.entries(byScenario[s.name] ?? {})) {
+      for (const e of entry.errors) out.push(`${s.name}/${kind}: ${e}`);
+      for (const f of entry.failures) out.push(`${s.name}/${kind}: not measured: ${f}`);
+    }
+  }
+  return out;
+}
+
+export const HEADER = ["scenario", "tsgi", "native", "tsgi/native", "bare socket"];
+
+export function textTable(title, table) {
+  const all = [HEADER, ...table];
+  const widths = HEADER.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("   ");
+  return [title, line(HEADER), widths.map((w) => "-".repeat(w)).join("   "), ...table.map(line)].join("\n");
+}
+
+export function markdownTable(table) {
+  const esc = (c) => c.replace(/\|/g, "\\|");
+  return [
+    `| ${HEADER.join(" | ")} |`,
+    `|${HEADER.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`,
+    ...table.map((r) => `| ${r.map(esc).join(" | ")} |`),
+  ].join("\n");
+}

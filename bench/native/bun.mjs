@@ -1,0 +1,41 @@
+// Native Bun baseline: Bun.serve serving one bench app's behaviour (hello | big | upload | stream),
+// the same bytes as bench/apps/*.ts. Usage: bun bench/native/bun.mjs APP [IDLE_SECONDS]
+// Listens on 127.0.0.1 with an ephemeral port and prints "listening on http://127.0.0.1:PORT".
+// It must never listen beyond 127.0.0.1 nor do more work than the matching tsgi app.
+import { BIG, HELLO, chunks } from "../lib/payloads.mjs";
+
+const [appName = "hello", idle = "120"] = process.argv.slice(2);
+const TEXT = { "Content-Type": "text/plain" };
+
+function streamOf(iterator) {
+  return new ReadableStream({
+    async pull(controller) {
+      const next = await iterator.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    cancel() {
+      return iterator.return();
+    },
+  });
+}
+
+const handlers = {
+  hello: () => new Response(HELLO, { headers: TEXT }),
+  big: () => new Response(BIG, { headers: TEXT }),
+  async upload(request) {
+    const body = await request.arrayBuffer();
+    return new Response(String(body.byteLength), { headers: TEXT });
+  },
+  stream: () => new Response(streamOf(chunks()), { headers: TEXT }),
+};
+
+const fetch = handlers[appName];
+if (!fetch) {
+  console.error(`unknown app ${appName}`);
+  process.exit(2);
+}
+
+const server = Bun.serve({ hostname: "127.0.0.1", port: 0, idleTimeout: Math.min(Number(idle), 255), fetch });
+console.log(`listening on http://127.0.0.1:${server.port} (native bun)`);
+for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => process.exit(0));

@@ -1,0 +1,48 @@
+// Native Deno baseline: Deno.serve serving one bench app's behaviour (hello | big | upload | stream),
+// the same bytes as bench/apps/*.ts. Usage: deno run --allow-net bench/native/deno.mjs APP
+// (Deno.serve keeps idle keep-alive connections open without a timeout of its own.)
+// Listens on 127.0.0.1 with an ephemeral port and prints "listening on http://127.0.0.1:PORT".
+// It must never listen beyond 127.0.0.1 nor do more work than the matching tsgi app.
+import { BIG, HELLO, chunks } from "../lib/payloads.mjs";
+
+const [appName = "hello"] = Deno.args;
+const TEXT = { "Content-Type": "text/plain" };
+
+function streamOf(iterator) {
+  return new ReadableStream({
+    async pull(controller) {
+      const next = await iterator.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    cancel() {
+      return iterator.return();
+    },
+  });
+}
+
+const handlers = {
+  hello: () => new Response(HELLO, { headers: TEXT }),
+  big: () => new Response(BIG, { headers: TEXT }),
+  async upload(request) {
+    const body = await request.arrayBuffer();
+    return new Response(String(body.byteLength), { headers: TEXT });
+  },
+  stream: () => new Response(streamOf(chunks()), { headers: TEXT }),
+};
+
+const handler = handlers[appName];
+if (!handler) {
+  console.error(`unknown app ${appName}`);
+  Deno.exit(2);
+}
+
+Deno.serve(
+  {
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen: ({ port }) => console.log(`listening on http://127.0.0.1:${port} (native deno)`),
+  },
+  handler,
+);
+for (const signal of ["SIGTERM", "SIGINT"]) Deno.addSignalListener(signal, () => Deno.exit(0));

@@ -1,0 +1,47 @@
+// Native Node baseline: node:http serving one bench app's behaviour (hello | big | upload | stream),
+// the same bytes as bench/apps/*.ts. Usage: node bench/native/node.mjs APP [IDLE_SECONDS]
+// Listens on 127.0.0.1 with an ephemeral port and prints "listening on http://127.0.0.1:PORT".
+// It must never listen beyond 127.0.0.1 nor do more work than the matching tsgi app.
+import http from "node:http";
+import { once } from "node:events";
+import { BIG, HELLO, chunks } from "../lib/payloads.mjs";
+
+const [appName = "hello", idle = "120"] = process.argv.slice(2);
+
+const handlers = {
+  hello(_req, res) {
+    res.writeHead(200, { "Content-Type": "text/plain", "Content-Length": HELLO.byteLength });
+    res.end(HELLO);
+  },
+  big(_req, res) {
+    res.writeHead(200, { "Content-Type": "text/plain", "Content-Length": BIG.byteLength });
+    res.end(BIG);
+  },
+  async upload(req, res) {
+    let length = 0;
+    for await (const chunk of req) length += chunk.byteLength;
+    const answer = String(length);
+    res.writeHead(200, { "Content-Type": "text/plain", "Content-Length": answer.length });
+    res.end(answer);
+  },
+  async stream(_req, res) {
+    res.writeHead(200, { "Content-Type": "text/plain" });
+    for await (const chunk of chunks()) {
+      if (!res.write(chunk)) await once(res, "drain");
+    }
+    res.end();
+  },
+};
+
+const handler = handlers[appName];
+if (!handler) {
+  console.error(`unknown app ${appName}`);
+  process.exit(2);
+}
+
+const server = http.createServer(handler);
+server.keepAliveTimeout = Number(idle) * 1000;
+server.listen(0, "127.0.0.1", () => {
+  console.log(`listening on http://127.0.0.1:${server.address().port} (native node)`);
+});
+for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => process.exit(0));

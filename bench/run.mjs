@@ -1,0 +1,300 @@
+// `npm run bench`: tsgi against each runtime's own HTTP server and a bare-socket ceiling, driven by
+// wrk on 127.0.0.1. For every runtime (node, bun, deno), scenario and round it starts one server
+// pinned to CPU 0, validates one exchange (status and exact body), runs wrk pinned to CPU 1 (or,
+// for idle memory, a client process opening N keep-alive connections), then stops the server.
+// Prints medians per scenario and the tsgi/native ratio; --write also writes bench/RESULTS.md.
+// It must never listen or connect beyond 127.0.0.1, never leave a server running (every process
+// is killed on error, Ctrl-C and exit), and never report a figure from a server that failed to
+// validate without flagging it.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { measureIdleMemory } from "./lib/memory.mjs";
+import { pinningAvailable, pinned, startServer } from "./lib/procs.mjs";
+import { markdownTable, notes, rows, textTable } from "./lib/report.mjs";
+import { SCENARIOS } from "./lib/scenarios.mjs";
+import { exchange } from "./lib/http-wire.mjs";
+import { ensureWrk, errorCount, runWrk } from "./lib/wrk.mjs";
+
+const ROOT = path.resolve(new URL("..", import.meta.url).pathname);
+const SERVER_CPU = 0;
+const LOAD_CPU = 1;
+const IDLE_SECONDS = "120"; // keep-alive timeout given to every server, so idle connections stay
+
+const USAGE = `usage: npm run bench -- [options]
+  --rounds N            rounds per measurement, tsgi and native alternate (default 3)
+  --duration S          seconds per wrk run (default 5)
+  --warmup S            seconds of discarded wrk warm-up before each run (default 1, 0 = none)
+  --connections N       wrk connections (default 64)
+  --idle-connections N  connections for the idle-memory scenario (default 5000)
+  --only LIST           runtimes, comma-separated: node,bun,deno (default all)
+  --scenarios LIST      ${SCENARIOS.map((s) => s.name).join(",")} (default all)
+  --kinds LIST          tsgi,native,bare (default all)
+  --write               also write bench/RESULTS.md
+  -h, --help            this text`;
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: "string", default: "3" },
+      duration: { type: "string", default: "5" },
+      warmup: { type: "string", default: "1" },
+      connections: { type: "string", default: "64" },
+      "idle-connections": { type: "string", default: "5000" },
+      only: { type: "string", default: "node,bun,deno" },
+      scenarios: { type: "string", default: SCENARIOS.map((s) => s.name).join(",") },
+      kinds: { type: "string", default: "tsgi,native,bare" },
+      write: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const count = (name, min) => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}`);
+    return n;
+  };
+  const list = (name, allowed) => {
+    const items = values[name].split(",").map((s) => s.trim()).filter(Boolean);
+    for (const item of items) if (!allowed.includes(item)) throw new Error(`--${name}: unknown ${item} (${allowed.join(", ")})`);
+    return items;
+  };
+  return {
+    rounds: count("rounds", 1),
+    duration: count("duration", 1),
+    warmup: count("warmup", 0),
+    connections: count("connections", 1),
+    idleConnections: count("idle-connections", 1),
+    runtimes: list("only", ["node", "bun", "deno"]),
+    scenarios: SCENARIOS.filter((s) => list("scenarios", SCENARIOS.map((x) => x.name)).includes(s.name)),
+    kinds: list("kinds", ["tsgi", "native", "bare"]),
+    write: values.write,
+  };
+}
+
+const BUN = path.join(ROOT, "node_modules/.bin/bun");
+const DENO = path.join(ROOT, "node_modules/.bin/deno");
+const DENO_RUN = [DENO, "run", "--allow-net"];
+const TSGI_OPTIONS = ["-b", "127.0.0.1:0", "--keep-alive", IDLE_SECONDS];
+const app = (name) => `bench/apps/${name}.ts`;
+
+/** How to start each kind of server on each runtime. */
+const RUNTIMES = {
+  node: {
+    version: () => `node ${process.version}`,
+    tsgi: (s) => [process.execPath, "dist/serve.js", ...TSGI_OPTIONS, app(s.app)],
+    native: (s) => [process.execPath, "bench/native/node.mjs", s.app, IDLE_SECONDS],
+    bare: (s) => [process.execPath, "bench/bare/node.mjs", s.bare],
+  },
+  bun: {
+    version: () => `bun ${firstLine(BUN, ["--version"])}`,
+    tsgi: (s) => [BUN, "serve.ts", ...TSGI_OPTIONS, app(s.app)],
+    native: (s) => [BUN, "bench/native/bun.mjs", s.app, IDLE_SECONDS],
+    bare: (s) => [BUN, "bench/bare/bun.mjs", s.bare],
+  },
+  deno: {
+    version: () => firstLine(DENO, ["--version"]),
+    tsgi: (s) => [...DENO_RUN, "--allow-read", "serve.ts", ...TSGI_OPTIONS, app(s.app)],
+    native: (s) => [...DENO_RUN, "bench/native/deno.mjs", s.app],
+    bare: (s) => [...DENO_RUN, "bench/bare/deno.mjs", s.bare],
+  },
+};
+
+function firstLine(bin, args) {
+  const r = spawnSync(bin, args, { encoding: "utf8" });
+  return (r.stdout || r.stderr || "?").split("\n")[0].trim();
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
+    else if (entry.name.endsWith(".ts")) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Runs `npm run build` when dist/serve.js is missing or older than a source. Returns an error or undefined. */
+function ensureBuild() {
+  const entry = path.join(ROOT, "serve.ts");
+  if (!existsSync(entry)) return "serve.ts does not exist yet";
+  const dist = path.join(ROOT, "dist/serve.js");
+  const sources = Math.max(statSync(entry).mtimeMs, newestMtime(path.join(ROOT, "src")), newestMtime(path.join(ROOT, "runtimes")));
+  if (existsSync(dist) && statSync(dist).mtimeMs >= sources) return undefined;
+  console.log(`bench: dist/serve.js is ${existsSync(dist) ? "stale" : "missing"}, running npm run build`);
+  const build = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
+  if (build.status !== 0) return `npm run build failed: ${(build.stderr || build.stdout).trim().split("\n").slice(-2).join(" | ")}`;
+  return undefined;
+}
+
+function machine(wrkVersion, runtimes) {
+  const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? "unknown";
+  return {
+    nproc: firstLine("nproc", []),
+    model,
+    kernel: `${os.type()} ${os.release()}`,
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    wrk: wrkVersion,
+    versions: Object.fromEntries(runtimes.map((r) => [r, RUNTIMES[r].version()])),
+  };
+}
+
+/** One raw exchange checked against the scenario: { problem } when wrong, { note } to explain errors. */
+async function validate(port, scenario) {
+  const v = scenario.validate;
+  const result = await exchange(port, v.request, { expected: v.expected, waitClose: v.waitClose });
+  if (result.error) return { problem: result.error };
+  if (result.responses.length !== v.expected) return { problem: `${result.responses.length} responses, expected ${v.expected}` };
+  for (const response of result.responses) {
+    const problem = v.check(response);
+    if (problem) return { problem };
+  }
+  return { note: v.note?.(result.responses[0]) };
+}
+
+/** One server run: start, validate, measure, stop. Returns { value, errors } or throws. */
+async function measure(runtime, kind, scenario, opts, pin) {
+  const argv = pinned(SERVER_CPU, RUNTIMES[runtime][kind](scenario), pin);
+  const env = { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
+  let server;
+  try {
+    server = await startServer(argv, { cwd: ROOT, env });
+  } catch (error) {
+    error.startFailure = true;
+    throw error;
+  }
+  try {
+    const { problem, note } = await validate(server.port, scenario);
+    if (problem) throw new Error(`validation failed: ${problem}`);
+    if (scenario.memory) {
+      const m = await measureIdleMemory({ pid: server.child.pid, port: server.port, connections: opts.idleConnections, cpu: LOAD_CPU, pin });
+      return { value: m.bytesPerConn, errors: m.errors, detail: `${(m.bytesPerConn / 1024).toFixed(2)} KiB/conn (RSS ${(m.baseline / 2 ** 20).toFixed(1)} -> ${(m.loaded / 2 ** 20).toFixed(1)} MiB)` };
+    }
+    const drive = { port: server.port, wrk: scenario.wrk, connections: opts.connections, cpu: LOAD_CPU, pin };
+    if (opts.warmup > 0) await runWrk({ ...drive, duration: opts.warmup });
+    const r = await runWrk({ ...drive, duration: opts.duration });
+    const errors = [];
+    if (errorCount(r.errors) > 0) {
+      const parts = Object.entries(r.errors).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
+      errors.push(`wrk errors (${parts.join(", ")}) of ${r.requests} requests${note ? `; ${note}` : ""}`);
+    }
+    if (server.child.exitCode !== null || server.child.signalCode !== null) errors.push("server died during the run");
+    return { value: r.rps, errors, detail: `${Math.round(r.rps)} req/s, p50 ${(r.p50_us / 1000).toFixed(2)} ms, p99 ${(r.p99_us / 1000).toFixed(2)} ms` };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main() {
+  const opts = options();
+  const wrkVersion = ensureWrk();
+  const pin = os.availableParallelism() >= 2 && pinningAvailable();
+  if (!pin) console.log("bench: WARNING taskset or a second CPU is missing; server and wrk are NOT pinned");
+
+  const unavailable = {}; // "runtime/kind" -> reason; such servers are skipped after one failure
+  if (opts.runtimes.includes("node") && opts.kinds.includes("tsgi")) {
+    const buildError = ensureBuild();
+    if (buildError) unavailable["node/tsgi"] = buildError;
+  }
+  const info = machine(wrkVersion, opts.runtimes);
+  console.log(`bench: ${info.nproc} CPUs (${info.model}), ${info.wrk}; ${Object.values(info.versions).join(", ")}`);
+  const loadBefore = os.loadavg()[0];
+  if (loadBefore > 0.5) {
+    console.log(`bench: WARNING load average is ${loadBefore.toFixed(2)} before starting: other work shares the CPUs, figures will be noisy`);
+  }
+  const throughput = opts.scenarios.filter((s) => !s.memory).length;
+  const memory = opts.scenarios.length - throughput;
+  const estimate = opts.rounds * opts.runtimes.length * opts.kinds.length * (throughput * (opts.duration + opts.warmup + 1) + memory * 8);
+  console.log(`bench: ${opts.rounds} round(s), ${opts.duration} s per run; about ${Math.ceil(estimate / 60)} min\n`);
+
+  const results = {}; // runtime -> scenario -> kind -> { values, errors, failures }
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const runtime of opts.runtimes) {
+      for (const scenario of opts.scenarios) {
+        // tsgi and native alternate which goes first; bare comes last
+        const order = ["tsgi", "native"].filter((k) => opts.kinds.includes(k));
+        if (round % 2 === 1) order.reverse();
+        if (opts.kinds.includes("bare")) order.push("bare");
+        for (const kind of order) {
+          const entry = (((results[runtime] ??= {})[scenario.name] ??= {})[kind] ??= { values: [], errors: [], failures: [] });
+          const tag = `[${round + 1}/${opts.rounds}] ${runtime.padEnd(4)} ${scenario.name.padEnd(8)} ${kind.padEnd(6)}`;
+          const skip = unavailable[`${runtime}/${kind}`];
+          if (skip) {
+            if (!entry.failures.includes(skip)) entry.failures.push(skip);
+            console.log(`${tag} skipped: ${skip}`);
+            continue;
+          }
+          try {
+            const r = await measure(runtime, kind, scenario, opts, pin);
+            entry.values.push(r.value);
+            entry.errors.push(...r.errors.map((e) => `round ${round + 1}: ${e}`));
+            console.log(`${tag} ${r.detail}${r.errors.length ? `  FLAGGED: ${r.errors.join("; ")}` : ""}`);
+          } catch (error) {
+            const reason = error.startFailure ? `could not start: ${error.message}` : error.message;
+            entry.failures.push(`round ${round + 1}: ${reason}`);
+            if (error.startFailure) unavailable[`${runtime}/${kind}`] = reason;
+            console.log(`${tag} FAILED: ${reason}`);
+          }
+        }
+      }
+    }
+  }
+
+  const loadAfter = os.loadavg()[0];
+  const load = `1-minute load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after (it includes the bench itself)`;
+  const command = `npm run bench --${process.argv.slice(2).map((a) => ` ${a}`).join("")}`.replace(/ --$/, "");
+  const sections = [];
+  console.log(`\nbench: ${load}\n`);
+  for (const runtime of opts.runtimes) {
+    const table = rows(opts.scenarios, results[runtime] ?? {});
+    const flagged = notes(opts.scenarios, results[runtime] ?? {});
+    const title = `${runtime} (${info.versions[runtime]}): requests/s, median of ${opts.rounds}`;
+    console.log(textTable(title, table));
+    for (const n of flagged) console.log(`  ! ${n}`);
+    console.log("");
+    sections.push({ runtime, title, table, flagged });
+  }
+
+  if (opts.write) {
+    const md = [
+      "# tsgi benchmark results",
+      "",
+      `Written by \`${command}\` (bench/run.mjs) on ${new Date().toISOString()}.`,
+      "",
+      `- Machine: ${info.nproc} CPUs, ${info.model}, ${info.memory} RAM, ${info.kernel}`,
+      `- Runtimes: ${Object.values(info.versions).join("; ")}`,
+      `- Load generator: ${info.wrk}, 1 thread, ${opts.connections} connections, ${opts.duration} s per run after ${opts.warmup} s warm-up, ${opts.rounds} round(s), median shown`,
+      `- Pinning: ${pin ? `server on CPU ${SERVER_CPU}, wrk and the idle client on CPU ${LOAD_CPU} (taskset)` : "none (taskset or a second CPU missing)"}`,
+      `- Load: ${load}${loadBefore > 0.5 ? " - other work shared the machine, figures are noisy" : ""}`,
+      `- Idle memory: ${opts.idleConnections} keep-alive connections that each made one request, server RSS delta (VmRSS) / ${opts.idleConnections}`,
+      "",
+      "tsgi runs through its CLI; native is the runtime's own server (node:http, Bun.serve, Deno.serve)",
+      "with the same behaviour; bare socket is a ceiling that only counts `\\r\\n\\r\\n` and writes a canned",
+      "response. Every server's response is validated (status and exact body) before it is measured.",
+      "A `!` marks a figure with flagged errors (listed under the table); `failed` means not measured.",
+      "",
+    ];
+    for (const s of sections) {
+      md.push(`## ${s.title}`, "", markdownTable(s.table), "");
+      if (s.flagged.length) md.push(...s.flagged.map((n) => `- ${n}`), "");
+    }
+    writeFileSync(path.join(ROOT, "bench/RESULTS.md"), md.join("\n"));
+    console.log("bench: wrote bench/RESULTS.md");
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(`bench: error: ${error.message}`);
+    process.exit(1);
+  },
+);
