@@ -3,9 +3,8 @@
 // Must never parse HTTP or name a runtime API itself.
 
 import { helpText, parseArgs, UsageError, VERSION, type RunArgs } from "./src/cli.ts";
-import { ServerCore } from "./src/server.ts";
 import type { Application } from "./src/types.ts";
-import { loadDriver, type Driver, type Listener, type Platform } from "./runtimes/serve.ts";
+import { createCore, loadDriver, type Driver, type Listener, type Platform } from "./runtimes/serve.ts";
 
 /** Thrown to stop startup: the message (without the "tsgi: error: " prefix) and the exit code. */
 class Fatal extends Error {
@@ -68,11 +67,7 @@ async function start(driver: Driver, args: RunArgs): Promise<Listener> {
     throw new Fatal(`cannot load "${args.module}": ${oneLine(err)}`, 1);
   }
   const app = pickApp(mod, args);
-  const core = new ServerCore(app, {
-    ...args.core,
-    runtime: platform.runtime,
-    accessLog: args.accessLog ? platform.stdout : null,
-  });
+  const core = createCore(app, { ...args.core, accessLog: args.accessLog ? platform.stdout : null }, platform);
   try {
     return await driver.listen(core, args.bind);
   } catch (err) {

@@ -330,6 +330,7 @@ function watchBunRunParent(onGone: () => void): void {
 }
 
 export const platform: Platform = {
+  afterMicrotasks: (task: () => void) => process.nextTick(task),
   runtime: "bun",
   argv: () => process.argv.slice(2),
   cwd: () => process.cwd(),

@@ -253,6 +253,7 @@ const TS_FILE = /\.(?:ts|mts|tsx)$/;
 
 export const platform: Platform = {
   runtime: "node",
+  afterMicrotasks: (task: () => void) => process.nextTick(task),
   argv: () => process.argv.slice(2),
   cwd: () => process.cwd(),
   isFile(path: string): boolean {

@@ -44,6 +44,8 @@ export interface Platform {
   onSignal(signal: SignalName, fn: () => void): void;
   /** Imports a module by absolute path (on Node, a .ts file is compiled on the fly). */
   importModule(absPath: string): Promise<Record<string, unknown>>;
+  /** Runs `task` after the current microtask queue has drained (CoreOptions.schedule). */
+  afterMicrotasks(task: () => void): void;
 }
 
 /** What each of runtimes/{bun,deno,node}.ts exports. */
@@ -72,6 +74,11 @@ export async function loadDriver(): Promise<Driver> {
   }
 }
 
+/** The core for `app` on this platform, with the platform's runtime name and scheduler. */
+export function createCore(app: Application, options: Partial<CoreOptions>, platform: Platform): ServerCore {
+  return new ServerCore(app, { schedule: platform.afterMicrotasks, ...options, runtime: platform.runtime });
+}
+
 /**
  * Serves `app` on this runtime and resolves once it is listening.
  *
@@ -84,6 +91,5 @@ export async function serve(app: Application, options: ServeOptions = {}): Promi
   const { bind: bindText, ...core } = options;
   const bind = parseBind(bindText ?? DEFAULT_BIND);
   const driver = await loadDriver();
-  const server = new ServerCore(app, { ...core, runtime: driver.platform.runtime });
-  return await driver.listen(server, bind);
+  return await driver.listen(createCore(app, core, driver.platform), bind);
 }

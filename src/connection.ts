@@ -21,6 +21,10 @@ const INPUT_HIGH_WATER = 64 * 1024;
 const BACKLOG_HIGH_WATER = 64 * 1024;
 /** Queued response bytes past which producers wait. */
 const OUTPUT_HIGH_WATER = 64 * 1024;
+/** Queued parts up to this many bytes in all are joined into one write. */
+const COALESCE_MAX = 256 * 1024;
+/** Beyond that, parts at least this large are written as they are. */
+const LARGE_PART = 16 * 1024;
 /** An unread request body up to this size is read and discarded to keep the connection. */
 const DRAIN_MAX = 64 * 1024;
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
@@ -246,7 +250,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
     this.outBytes += data.length;
     if (!this.inProcess && !this.flushQueued) {
       this.flushQueued = true;
-      queueMicrotask(this.flushTask);
+      this.ctx.options.schedule(this.flushTask);
     }
   }
 
@@ -330,9 +334,31 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
     const total = this.outBytes;
     this.out = [];
     this.outBytes = 0;
-    let ok = true;
-    if (parts.length === 1 || total <= OUTPUT_HIGH_WATER) ok = this.transport.write(concatAll(parts, total));
-    else for (const p of parts) ok = this.transport.write(p);
+    let ok: boolean;
+    if (parts.length === 1 || total <= COALESCE_MAX) ok = this.transport.write(concatAll(parts, total));
+    else {
+      // Small parts are joined into batches; large ones go out as they are (no copy).
+      ok = true;
+      let batch: Uint8Array[] = [];
+      let batchBytes = 0;
+      for (const p of parts) {
+        if (p.length >= LARGE_PART) {
+          if (batchBytes > 0) ok = this.transport.write(concatAll(batch, batchBytes));
+          batch = [];
+          batchBytes = 0;
+          ok = this.transport.write(p);
+        } else {
+          batch.push(p);
+          batchBytes += p.length;
+          if (batchBytes >= COALESCE_MAX) {
+            ok = this.transport.write(concatAll(batch, batchBytes));
+            batch = [];
+            batchBytes = 0;
+          }
+        }
+      }
+      if (batchBytes > 0) ok = this.transport.write(concatAll(batch, batchBytes));
+    }
     if (!ok) this.writeBlocked = true;
   }
 

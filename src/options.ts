@@ -40,6 +40,12 @@ export interface CoreOptions {
   log: (line: string) => void;
   /** Where access-log lines go, or null for none. */
   accessLog: ((line: string) => void) | null;
+  /**
+   * Runs a task once the current microtask queue has drained (the driver supplies its runtime's
+   * cheapest such hook). Response bytes produced in one burst, such as an async generator yielding
+   * many chunks without real waits, are then written together instead of one write per chunk.
+   */
+  schedule: (task: () => void) => void;
 }
 
 export const DEFAULT_OPTIONS: Readonly<CoreOptions> = Object.freeze({
@@ -62,6 +68,7 @@ export const DEFAULT_OPTIONS: Readonly<CoreOptions> = Object.freeze({
   multiprocess: false,
   log: (line: string) => console.error(line),
   accessLog: null,
+  schedule: (task: () => void) => queueMicrotask(task),
 });
 
 /** Defaults overlaid with whatever the caller set (undefined means "use the default"). */
