@@ -41,6 +41,17 @@ class NodeConnection implements Transport {
     return this.socket.write(data);
   }
 
+  /** One gathered write: corked writes leave as a single writev on uncork. */
+  writev(parts: readonly Uint8Array[]): boolean {
+    if (this.state !== 0) return false;
+    const socket = this.socket;
+    socket.cork();
+    let ok = true;
+    for (let i = 0; i < parts.length; i++) ok = socket.write(parts[i]!);
+    socket.uncork();
+    return ok;
+  }
+
   end(): void {
     if (this.state !== 0) return;
     this.state = 1;

@@ -23,8 +23,8 @@ const BACKLOG_HIGH_WATER = 64 * 1024;
 const OUTPUT_HIGH_WATER = 64 * 1024;
 /** Queued parts up to this many bytes in all are joined into one write. */
 const COALESCE_MAX = 256 * 1024;
-/** Beyond that, parts at least this large are written as they are. */
-const LARGE_PART = 16 * 1024;
+/** Parts at least this large are written as they are (no copy) when the transport can gather, or past COALESCE_MAX. */
+export const LARGE_PART = 16 * 1024;
 /** An unread request body up to this size is read and discarded to keep the connection. */
 const DRAIN_MAX = 64 * 1024;
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
@@ -94,7 +94,8 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
     this.writeBlocked = false;
     this.lastProgressAt = this.ctx.now;
     this.wakeDrainWaiters();
-    this.updateReading();
+    if (this.exchange === null && this.buf.length > 0 && !this.ended) this.process();
+    else this.updateReading();
   }
 
   end(): void {
@@ -162,6 +163,8 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
         if (this.peerEnded) this.shutdownSocket();
         break;
       }
+      // The client is not taking our responses: answer nothing more until it does (drain() resumes).
+      if (this.writeBlocked) break;
       if (!this.nextRequest()) break;
     }
   }
@@ -335,29 +338,37 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
     this.out = [];
     this.outBytes = 0;
     let ok: boolean;
-    if (parts.length === 1 || total <= COALESCE_MAX) ok = this.transport.write(concatAll(parts, total));
-    else {
+    if (parts.length === 1) ok = this.transport.write(parts[0]!);
+    else if (total <= COALESCE_MAX && (this.transport.writev === undefined || !hasLargePart(parts))) {
+      ok = this.transport.write(concatAll(parts, total));
+    } else {
       // Small parts are joined into batches; large ones go out as they are (no copy).
-      ok = true;
+      const out: Uint8Array[] = [];
       let batch: Uint8Array[] = [];
       let batchBytes = 0;
       for (const p of parts) {
         if (p.length >= LARGE_PART) {
-          if (batchBytes > 0) ok = this.transport.write(concatAll(batch, batchBytes));
+          if (batchBytes > 0) out.push(concatAll(batch, batchBytes));
           batch = [];
           batchBytes = 0;
-          ok = this.transport.write(p);
+          out.push(p);
         } else {
           batch.push(p);
           batchBytes += p.length;
           if (batchBytes >= COALESCE_MAX) {
-            ok = this.transport.write(concatAll(batch, batchBytes));
+            out.push(concatAll(batch, batchBytes));
             batch = [];
             batchBytes = 0;
           }
         }
       }
-      if (batchBytes > 0) ok = this.transport.write(concatAll(batch, batchBytes));
+      if (batchBytes > 0) out.push(concatAll(batch, batchBytes));
+      if (out.length === 1) ok = this.transport.write(out[0]!);
+      else if (this.transport.writev !== undefined) ok = this.transport.writev(out);
+      else {
+        ok = true;
+        for (const b of out) ok = this.transport.write(b);
+      }
     }
     if (!ok) this.writeBlocked = true;
   }
@@ -367,9 +378,8 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
     if (this.ended) return;
     const input = this.input;
     const pause =
-      this.writeBlocked ||
       (input !== null && input.buffered >= INPUT_HIGH_WATER && !input.waiting) ||
-      (this.exchange !== null && (this.body === null || this.body.done) && this.buf.length > BACKLOG_HIGH_WATER);
+      ((this.exchange !== null || this.writeBlocked) && (this.body === null || this.body.done) && this.buf.length > BACKLOG_HIGH_WATER);
     if (pause !== this.readPaused) {
       this.readPaused = pause;
       if (pause) this.transport.pauseReading();
@@ -470,6 +480,11 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
 }
 
 function discard(): void {}
+
+function hasLargePart(parts: readonly Uint8Array[]): boolean {
+  for (const p of parts) if (p.length >= LARGE_PART) return true;
+  return false;
+}
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);

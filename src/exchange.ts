@@ -39,8 +39,10 @@ const F_LENGTH = 1;
 const F_CHUNKED = 2;
 const F_CLOSE = 3; // HTTP/1.0, length unknown: the connection's close ends the body
 
-/** Sync bodies are buffered up to this many bytes to send them with a Content-Length in one write. */
+/** Sync bodies are buffered up to this many bytes to send them with a Content-Length. */
 const SYNC_BUFFER = 64 * 1024;
+/** A known body up to this size is copied into the head's buffer (one write); a larger one follows the head uncopied. */
+const INLINE_BODY = 16 * 1024;
 
 const CRLF = new Uint8Array([13, 10]);
 const TE_CHUNKED = encodeLatin1("Transfer-Encoding: chunked\r\n");
@@ -339,7 +341,7 @@ export class Exchange {
     const pendingSize = this.pendingSize;
     this.pendingSize = 0;
     const firstSize = first === null ? 0 : first.length;
-    if (this.noBody || this.framing !== F_LENGTH || pendingSize + firstSize > SYNC_BUFFER) {
+    if (this.noBody || this.framing !== F_LENGTH || pendingSize + firstSize > INLINE_BODY) {
       this.host.send(encodeHead(s, lengthField, framingField, connectionField, serverFields, 0));
       for (let i = 0; i < pending.length; i++) this.sendBody(pending[i]!);
       if (first !== null) this.sendBody(first);

@@ -11,6 +11,11 @@ export interface Transport {
    * for `ConnectionHandle.drain()` before producing more.
    */
   write(data: Uint8Array): boolean;
+  /**
+   * Optional: hand several buffers over at once (one gathered write where the runtime has one).
+   * Same contract as write() for each buffer; returns false above the high-water mark.
+   */
+  writev?(parts: readonly Uint8Array[]): boolean;
   /** Write everything already queued, then close the socket (FIN). Idempotent. */
   end(): void;
   /** Close the socket now, dropping anything queued. Idempotent. */

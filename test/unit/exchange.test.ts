@@ -926,7 +926,7 @@ describe("backpressure", () => {
     );
   });
 
-  test("while the transport is full, reading is paused; drain() resumes it", async () => {
+  test("while the transport is full, no further pipelined request is answered and the backlog is bounded; drain() resumes", async () => {
     const c = connect((_env, sr) => {
       sr("200 OK", []);
       return ["x"];
@@ -934,9 +934,20 @@ describe("backpressure", () => {
     clients.push(c);
     c.transport.writeResult = false;
     c.send(GET);
+    const afterFirst = c.transport.text.length;
+    expect(afterFirst).toBeGreaterThan(0);
+    // A second request while the transport is full: held, not answered.
+    c.send(GET);
+    expect(c.transport.text.length).toBe(afterFirst);
+    expect(c.transport.paused).toBe(false);
+    // The backlog grows past its mark: reading pauses.
+    c.send(GET.repeat(Math.ceil((64 * 1024) / GET.length) + 1));
     expect(c.transport.paused).toBe(true);
+    expect(c.transport.text.length).toBe(afterFirst);
+    // The client takes the bytes: the held requests are answered and reading resumes.
     c.transport.writeResult = true;
     c.handle.drain();
+    expect(c.transport.text.length).toBeGreaterThan(afterFirst);
     expect(c.transport.paused).toBe(false);
   });
 
