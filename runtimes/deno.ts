@@ -65,6 +65,23 @@ const ENDING = 1; // end() called: writing what is queued, then FIN
 const LINGER = 2; // FIN sent: reading and discarding until the peer's FIN
 const CLOSED = 3;
 
+// Reads land in windows cut from shared slabs: one backing-store allocation per READ_SLAB bytes
+// instead of one per read. A window is never handed out twice (the core may keep what it was given).
+const READ_SLAB = 256 * 1024;
+let readSlab = new Uint8Array(READ_SLAB);
+let readSlabUsed = 0;
+
+function readWindow(size: number): Uint8Array {
+  if (size > READ_SLAB / 4) return new Uint8Array(size);
+  if (readSlabUsed + size > READ_SLAB) {
+    readSlab = new Uint8Array(READ_SLAB);
+    readSlabUsed = 0;
+  }
+  const w = readSlab.subarray(readSlabUsed, readSlabUsed + size);
+  readSlabUsed += size;
+  return w;
+}
+
 class DenoConnection implements Transport {
   handle: ConnectionHandle | null = null;
   state = OPEN;
@@ -140,7 +157,7 @@ class DenoConnection implements Transport {
     const conn = this.conn;
     let size = READ_MIN;
     for (;;) {
-      const buf = new Uint8Array(size);
+      const buf = readWindow(size);
       let n: number | null;
       try {
         n = await conn.read(buf);

@@ -2,6 +2,26 @@
 // Must never use a runtime's own buffer type (Buffer, Deno APIs): plain Uint8Array only.
 
 const utf8 = new TextEncoder();
+
+// Small byte arrays are cut from a shared slab: one allocation of backing store per SLAB bytes
+// instead of one per array (allocating a backing store costs far more than the object). A region is
+// never handed out twice, so a view someone keeps stays valid; the slab is freed with its last view.
+const SLAB = 64 * 1024;
+const SLAB_MAX_ITEM = 4096;
+let slab = new Uint8Array(SLAB);
+let slabUsed = 0;
+
+/** A zero-filled array of n bytes (small ones from the slab). */
+export function allocBytes(n: number): Uint8Array {
+  if (n > SLAB_MAX_ITEM || n <= 64) return new Uint8Array(n);
+  if (slabUsed + n > SLAB) {
+    slab = new Uint8Array(SLAB);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + n);
+  slabUsed += (n + 7) & ~7;
+  return out;
+}
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 /** The bytes [start, end) of `buf` as a Latin-1 string (one char per byte), as PEP 3333 carries them. */
@@ -60,7 +80,7 @@ export function concat2(a: Uint8Array, b: Uint8Array): Uint8Array {
 /** One array holding all `parts` in order; `total` is the sum of their lengths. */
 export function concatAll(parts: readonly Uint8Array[], total: number): Uint8Array {
   if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
+  const out = allocBytes(total);
   let o = 0;
   for (const p of parts) {
     out.set(p, o);

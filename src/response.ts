@@ -4,7 +4,7 @@
 
 import type { Header } from "./types.ts";
 import { TCHAR } from "./chars.ts";
-import { encodeLatin1, writeLatin1 } from "./bytes.ts";
+import { allocBytes, encodeLatin1, writeLatin1 } from "./bytes.ts";
 import { reasonFor } from "./status.ts";
 
 /** Headers an app must not set (PEP 3333: hop-by-hop; RFC 9110 section 7.6.1). */
@@ -26,6 +26,8 @@ export interface ResponseStart {
   hasServer: boolean;
   /** "HTTP/1.1 <status>\r\n" and the app's fields, as bytes. */
   prefix: Uint8Array;
+  /** The last complete head built from this start, and what it was built with (see encodeHead). */
+  last: { contentLength: number; a: Uint8Array | null; b: Uint8Array | null; c: Uint8Array | null; head: Uint8Array } | null;
 }
 
 function isToken(s: string): boolean {
@@ -92,7 +94,7 @@ export function validateStart(status: unknown, headers: unknown): ResponseStart 
   const prefix = new Uint8Array(text.length);
   writeLatin1(text, prefix, 0);
   const code = (status.charCodeAt(0) - 48) * 100 + (status.charCodeAt(1) - 48) * 10 + (status.charCodeAt(2) - 48);
-  const start: ResponseStart = { status, code, headers: headers as Header[], contentLength, hasDate, hasServer, prefix };
+  const start: ResponseStart = { status, code, headers: headers as Header[], contentLength, hasDate, hasServer, prefix, last: null };
   const entry = { status, flat, start };
   if (cache.length < CACHE_SIZE) cache.push(entry);
   else cache[cacheNext] = entry;
@@ -115,6 +117,15 @@ export function encodeHead(
   c: Uint8Array | null,
   tail: number,
 ): Uint8Array {
+  // The same start answered the same way (the server fields' bytes change once a second) gives the
+  // same head: copy the one built last time instead of building it again.
+  const last = start.last;
+  if (last !== null && last.contentLength === contentLength && last.a === a && last.b === b && last.c === c) {
+    const head = last.head;
+    const out = allocBytes(head.length + tail);
+    out.set(head, 0);
+    return out;
+  }
   const prefix = start.prefix;
   const digits = contentLength >= 0 ? String(contentLength) : "";
   const n = prefix.length + (contentLength >= 0 ? 18 + digits.length : 0) + (a?.length ?? 0) + (b?.length ?? 0) + (c?.length ?? 0) + 2;
@@ -142,6 +153,7 @@ export function encodeHead(
   }
   out[o++] = 13;
   out[o] = 10;
+  start.last = { contentLength, a, b, c, head: out.slice(0, n) };
   return out;
 }
 
