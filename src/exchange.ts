@@ -44,11 +44,11 @@ const SYNC_BUFFER = 64 * 1024;
 /** A known body up to this size is copied into the head's buffer (one write); a larger one follows the head uncopied. */
 const INLINE_BODY = 16 * 1024;
 
-const CRLF = new Uint8Array([13, 10]);
 const TE_CHUNKED = encodeLatin1("Transfer-Encoding: chunked\r\n");
 const CONNECTION_CLOSE = encodeLatin1("Connection: close\r\n");
 const CONNECTION_KEEP_ALIVE = encodeLatin1("Connection: keep-alive\r\n");
 const LAST_CHUNK = new Uint8Array([48, 13, 10, 13, 10]);
+const CRLF_LAST_CHUNK = new Uint8Array([13, 10, 48, 13, 10, 13, 10]);
 
 function describe(v: unknown): string {
   if (v === null) return "null";
@@ -68,11 +68,19 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === "object" || typeof v === "function") && typeof (v as { then?: unknown }).then === "function";
 }
 
-function hexPrefix(n: number): Uint8Array {
-  const s = n.toString(16) + "\r\n";
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
+// Chunk-size lines: "<hex>\r\n" for the first chunk, "\r\n<hex>\r\n" (closing the previous chunk's
+// data) after that. Streams mostly repeat one chunk size, so the last few are kept.
+const sizeLines = new Map<number, Uint8Array>();
+
+function sizeLine(n: number, afterChunk: boolean): Uint8Array {
+  const key = afterChunk ? -n - 1 : n;
+  let line = sizeLines.get(key);
+  if (line === undefined) {
+    line = encodeLatin1((afterChunk ? "\r\n" : "") + n.toString(16) + "\r\n");
+    if (sizeLines.size >= 64) sizeLines.clear();
+    sizeLines.set(key, line);
+  }
+  return line;
 }
 
 export class Exchange {
@@ -96,6 +104,8 @@ export class Exchange {
   private closeCalled = false;
   private pending: Uint8Array[] = [];
   private pendingSize = 0;
+  /** Chunks sent under chunked framing (the first has no CRLF before its size line). */
+  private chunksSent = 0;
   private isAsync = false;
   private readonly isHead: boolean;
   readonly startResponse: StartResponse;
@@ -381,9 +391,9 @@ export class Exchange {
         return;
       }
       case F_CHUNKED:
-        this.host.send(hexPrefix(bytes.length));
+        // The CRLF that ends this chunk's data goes out with the next size line (or the last chunk).
+        this.host.send(sizeLine(bytes.length, this.chunksSent++ > 0));
         this.host.send(bytes);
-        this.host.send(CRLF);
         this.bytesSent += bytes.length;
         return;
       case F_CLOSE:
@@ -426,7 +436,7 @@ export class Exchange {
       if (this.state !== RUNNING) return;
     }
     if (!this.noBody) {
-      if (this.framing === F_CHUNKED) this.host.send(LAST_CHUNK);
+      if (this.framing === F_CHUNKED) this.host.send(this.chunksSent > 0 ? CRLF_LAST_CHUNK : LAST_CHUNK);
       else if (this.framing === F_LENGTH && this.remaining > 0) {
         this.host.log(`tsgi: error: ${this.what()}: the application sent ${this.remaining} bytes fewer than its Content-Length; the connection is closed`);
         this.broken = true;

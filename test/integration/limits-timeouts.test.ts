@@ -221,7 +221,8 @@ describe.each(RUNTIMES)("response timeout (%s)", (runtime) => {
     const closed = await c.untilClosed();
     const all = closed.rest.toString("latin1");
     expect(all).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
-    expect(all).toContain("\r\n\r\n1\r\nx\r\n");
+    // The chunk's data arrived (its closing CRLF travels with the next size line, which never comes).
+    expect(all.endsWith("\r\n\r\n1\r\nx")).toBe(true);
     expect(all).not.toContain("0\r\n\r\n");
   });
 

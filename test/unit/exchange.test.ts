@@ -230,7 +230,7 @@ describe("excInfo", () => {
       sr("500 Oops", [], new Error("late"));
       return [];
     });
-    expect(out(c)).toBe(response("200 OK", ["Transfer-Encoding: chunked", "Date: X", "Server: tsgi"], "7\r\npartial\r\n"));
+    expect(out(c)).toBe(response("200 OK", ["Transfer-Encoding: chunked", "Date: X", "Server: tsgi"], "7\r\npartial"));
     expect(c.transport.closed).toBe(true);
     expect(c.logs.join("\n")).toContain("late");
   });
@@ -643,7 +643,7 @@ describe("close() is called exactly once", () => {
     release();
     await settle();
     expect(finallyRan).toBe(1);
-    expect(normaliseDate(c.transport.text)).toBe(response("200 OK", ["Transfer-Encoding: chunked", "Date: X", "Server: tsgi"], "1\r\na\r\n"));
+    expect(normaliseDate(c.transport.text)).toBe(response("200 OK", ["Transfer-Encoding: chunked", "Date: X", "Server: tsgi"], "1\r\na"));
   });
 
   test("a close() that throws is logged; the response is unaffected and the connection stays", async () => {
@@ -743,7 +743,7 @@ describe("app errors", () => {
         yield 42 as unknown as string;
       })();
     });
-    expect(out(c)).toBe(response("200 OK", ["Transfer-Encoding: chunked", "Date: X", "Server: tsgi"], "1\r\na\r\n"));
+    expect(out(c)).toBe(response("200 OK", ["Transfer-Encoding: chunked", "Date: X", "Server: tsgi"], "1\r\na"));
     expect(c.transport.closed).toBe(true);
     expect(c.logs.length).toBeGreaterThan(0);
   });
@@ -758,7 +758,7 @@ describe("app errors", () => {
       })();
     });
     const text = out(c);
-    expect(text.startsWith(response("200 OK", ["Transfer-Encoding: chunked", "Date: X", "Server: tsgi"], `11170\r\n${big}\r\n`))).toBe(true);
+    expect(text.startsWith(response("200 OK", ["Transfer-Encoding: chunked", "Date: X", "Server: tsgi"], `11170\r\n${big}`))).toBe(true);
     expect(text.endsWith("0\r\n\r\n")).toBe(false);
     expect(c.transport.closed).toBe(true);
   });
