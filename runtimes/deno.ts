@@ -184,7 +184,8 @@ class DenoConnection implements Transport {
         if (this.state === LINGER) this.lastInput = Date.now();
         continue;
       }
-      size = n === size ? Math.min(size * 2, READ_MAX) : READ_MIN;
+      // A full read doubles the next window; a short one halves it (an idle connection ends up small).
+      size = n === size ? Math.min(size * 2, READ_MAX) : Math.max(size >> 1, READ_MIN);
       while (this.paused && this.state === OPEN) await new Promise<void>((resolve) => (this.wake = resolve));
       const state: number = this.state; // may have changed while paused
       if (state === CLOSED) return;

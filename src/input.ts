@@ -30,6 +30,8 @@ export class RequestInput implements InputStream {
   ended = false;
   private error: unknown = null;
   private waiter: Waiter | null = null;
+  /** The waiting read is satisfied once this many bytes are buffered (Infinity: only at the end). */
+  private wanted = 0;
   private started = false;
 
   constructor(private readonly owner: InputOwner) {}
@@ -39,7 +41,7 @@ export class RequestInput implements InputStream {
     if (data.length === 0) return;
     this.chunks.push(data);
     this.buffered += data.length;
-    this.wake();
+    if (this.buffered >= this.wanted) this.wake();
   }
 
   /** The body is complete. */
@@ -70,8 +72,10 @@ export class RequestInput implements InputStream {
     }
   }
 
-  private wait(): Promise<void> {
+  /** Waits until `wanted` bytes are buffered, the body ends, or it fails. */
+  private wait(wanted: number): Promise<void> {
     if (this.error !== null) return Promise.reject(this.error);
+    this.wanted = wanted;
     return new Promise<void>((resolve, reject) => {
       this.waiter = { resolve, reject };
       this.owner.inputWaiting();
@@ -132,11 +136,11 @@ export class RequestInput implements InputStream {
   async read(size?: number): Promise<Uint8Array> {
     this.begin();
     if (size === undefined || size === null || size < 0) {
-      while (!this.ended) await this.wait();
+      while (!this.ended) await this.wait(Infinity);
       return this.take(this.buffered);
     }
     if (size === 0) return EMPTY;
-    while (this.buffered < size && !this.ended) await this.wait();
+    while (this.buffered < size && !this.ended) await this.wait(size);
     return this.take(Math.min(size, this.buffered));
   }
 
@@ -149,7 +153,7 @@ export class RequestInput implements InputStream {
       if (end !== -1) return this.take(end);
       if (this.buffered >= limit) return this.take(limit);
       if (this.ended) return this.take(this.buffered);
-      await this.wait();
+      await this.wait(0); // any new byte may complete the line
     }
   }
 
