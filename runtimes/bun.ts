@@ -14,16 +14,10 @@ import type { ServerCore } from "../src/server.ts";
 import type { ConnectionHandle, Transport } from "../src/transport.ts";
 import { formatBind, listenerUrl, type Bind } from "../src/cli.ts";
 import type { Listener, Platform, SignalName } from "./serve.ts";
+import { LINGER_QUIET_MS, lingerLeft } from "./linger.ts";
 
 /** Outgoing bytes held here (beyond what the kernel took) before write() reports backpressure. */
 const HIGH_WATER = 64 * 1024;
-/**
- * After our FIN the socket stays open, reading and discarding, until the peer's FIN: closing with
- * unread bytes would send a reset that can destroy the response in flight. It closes anyway once
- * nothing has arrived for LINGER_QUIET_MS, or after LINGER_MAX_MS.
- */
-const LINGER_QUIET_MS = 300;
-const LINGER_MAX_MS = 2000;
 
 const OPEN = 0; // normal
 const ENDING = 1; // end() called: flushing what is queued, then FIN
@@ -175,7 +169,7 @@ class BunConnection implements Transport {
 
 function lingerCheck(conn: BunConnection): void {
   const now = Date.now();
-  const wait = Math.min(conn.lastInput + LINGER_QUIET_MS - now, conn.lingerStart + LINGER_MAX_MS - now);
+  const wait = lingerLeft(conn.lastInput, conn.lingerStart, now);
   if (wait <= 0) {
     conn.lingerTimer = null;
     conn.closeSocket();

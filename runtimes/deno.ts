@@ -8,6 +8,7 @@ import type { ServerCore } from "../src/server.ts";
 import type { ConnectionHandle, Transport } from "../src/transport.ts";
 import { formatBind, listenerUrl, type Bind } from "../src/cli.ts";
 import type { Listener, Platform, SignalName } from "./serve.ts";
+import { LINGER_QUIET_MS, lingerLeft } from "./linger.ts";
 
 // The few Deno APIs used here, declared locally: tsc runs with Bun and Node types only.
 interface DenoNetAddr {
@@ -52,13 +53,6 @@ const READ_MIN = 2048;
 const READ_MAX = 64 * 1024;
 /** Queued chunks up to this total are joined into one write (one op instead of several). */
 const COALESCE_MAX = 64 * 1024;
-/**
- * After our FIN the connection stays open, reading and discarding, until the peer's FIN: closing
- * with unread bytes would send a reset that can destroy the response in flight. It closes anyway
- * once nothing has arrived for LINGER_QUIET_MS, or after LINGER_MAX_MS.
- */
-const LINGER_QUIET_MS = 300;
-const LINGER_MAX_MS = 2000;
 
 const OPEN = 0; // normal
 const ENDING = 1; // end() called: writing what is queued, then FIN
@@ -291,7 +285,7 @@ function takeChunk(queue: Uint8Array[], total: number): Uint8Array {
 
 function lingerCheck(conn: DenoConnection): void {
   const now = Date.now();
-  const wait = Math.min(conn.lastInput + LINGER_QUIET_MS - now, conn.lingerStart + LINGER_MAX_MS - now);
+  const wait = lingerLeft(conn.lastInput, conn.lingerStart, now);
   conn.lingerTimer = null;
   if (wait <= 0) conn.closeNow();
   else conn.lingerTimer = setTimeout(lingerCheck, wait, conn);

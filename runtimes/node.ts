@@ -11,16 +11,10 @@ import type { ServerCore } from "../src/server.ts";
 import type { ConnectionHandle, Transport } from "../src/transport.ts";
 import { formatBind, listenerUrl, type Bind } from "../src/cli.ts";
 import type { Listener, Platform, SignalName } from "./serve.ts";
+import { LINGER_QUIET_MS, lingerLeft } from "./linger.ts";
 
 /** Outgoing bytes a socket may hold before write() reports backpressure. */
 const HIGH_WATER = 64 * 1024;
-/**
- * After our FIN the socket stays open, reading and discarding, until the peer's FIN: closing with
- * unread bytes would send a reset that can destroy the response in flight. It closes anyway once
- * nothing has arrived for LINGER_QUIET_MS, or after LINGER_MAX_MS.
- */
-const LINGER_QUIET_MS = 300;
-const LINGER_MAX_MS = 2000;
 
 const kConn = Symbol("tsgi.conn");
 type TsgiSocket = Socket & { [kConn]?: NodeConnection };
@@ -135,7 +129,7 @@ function onFinish(this: TsgiSocket): void {
 function lingerCheck(socket: TsgiSocket): void {
   const conn = socket[kConn]!;
   const now = Date.now();
-  const wait = Math.min(conn.lastInput + LINGER_QUIET_MS - now, conn.lingerStart + LINGER_MAX_MS - now);
+  const wait = lingerLeft(conn.lastInput, conn.lingerStart, now);
   if (wait <= 0) {
     conn.lingerTimer = null;
     socket.destroy();

@@ -4,19 +4,9 @@
 import { expect } from "vitest";
 import { type HttpResponse, RawClient, header, headerNames, show, text } from "./raw.ts";
 
-/** Reason phrases (RFC 9110) for the statuses the server generates. */
-export const REASONS: Record<number, string> = {
-  400: "Bad Request",
-  408: "Request Timeout",
-  413: "Content Too Large",
-  414: "URI Too Long",
-  417: "Expectation Failed",
-  431: "Request Header Fields Too Large",
-  500: "Internal Server Error",
-  501: "Not Implemented",
-  503: "Service Unavailable",
-  505: "HTTP Version Not Supported",
-};
+import { REASONS } from "./reasons.ts";
+
+export { REASONS };
 
 /** IMF-fixdate, the only Date format a server may send. */
 export const IMF_FIXDATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;

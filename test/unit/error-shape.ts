@@ -2,19 +2,8 @@
 // generates itself"), as a vitest assertion for the unit tests. It must never relax that shape.
 import { expect } from "vitest";
 import { normaliseDate } from "./fake.ts";
+import { REASONS } from "../helpers/reasons.ts";
 
-const REASONS: Record<number, string> = {
-  400: "Bad Request",
-  408: "Request Timeout",
-  413: "Content Too Large",
-  414: "URI Too Long",
-  417: "Expectation Failed",
-  431: "Request Header Fields Too Large",
-  500: "Internal Server Error",
-  501: "Not Implemented",
-  503: "Service Unavailable",
-  505: "HTTP Version Not Supported",
-};
 
 /** The exact error response for `status`, whatever its detail; returns the detail. */
 export function expectErrorResponse(text: string, status: number): string {
