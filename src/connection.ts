@@ -378,7 +378,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
     if (this.ended) return;
     const input = this.input;
     const pause =
-      (input !== null && input.buffered >= INPUT_HIGH_WATER && !input.waiting) ||
+      (input !== null && !input.ended && input.buffered >= INPUT_HIGH_WATER && !input.waiting) ||
       ((this.exchange !== null || this.writeBlocked) && (this.body === null || this.body.done) && this.buf.length > BACKLOG_HIGH_WATER);
     if (pause !== this.readPaused) {
       this.readPaused = pause;
