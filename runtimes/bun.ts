@@ -133,8 +133,16 @@ class BunConnection implements Transport {
     this.calling = false;
   }
 
+  /** Abort: drop what is queued and close at once (terminate, not end). */
   destroy(): void {
-    this.closeSocket();
+    if (this.state === CLOSED) return;
+    this.state = CLOSED;
+    this.queue = null;
+    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
+    this.calling = true;
+    this.socket.terminate();
+    this.calling = false;
   }
 
   pauseReading(): void {
@@ -215,11 +223,13 @@ function handlers(core: ServerCore): SocketHandler<BunConnection | undefined> {
     drain(socket) {
       const conn = socket.data;
       if (conn === undefined || conn.state === CLOSED || conn.state === LINGER) return;
-      if (!conn.flushQueue()) return;
+      const flushed = conn.flushQueue();
       if (conn.state === ENDING) {
-        conn.sendFin();
+        if (flushed) conn.sendFin();
+        else conn.handle?.drain(); // progress: the core times a client that stops taking the last bytes
         return;
       }
+      if (!flushed) return;
       if (conn.needDrain && conn.handle !== null) {
         conn.needDrain = false;
         try {

@@ -120,6 +120,7 @@ class DenoConnection implements Transport {
         while (off < chunk.length) {
           off += await conn.write(off === 0 ? chunk : chunk.subarray(off));
           if (this.state === CLOSED) return;
+          if (this.state === ENDING) this.handle?.drain(); // progress while ending: see Connection.tick
         }
         this.queued -= chunk.length;
         const queue = this.queue;

@@ -99,7 +99,8 @@ function onData(this: TsgiSocket, chunk: Buffer): void {
 
 function onDrain(this: TsgiSocket): void {
   const conn = this[kConn]!;
-  if (conn.state !== 0 || conn.handle === null) return;
+  // Also while ending: the core times a client that stops taking the last bytes.
+  if (conn.state === 2 || conn.handle === null) return;
   try {
     conn.handle.drain();
   } catch (err) {

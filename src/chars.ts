@@ -22,6 +22,16 @@ export const TARGET = table((c) => isAlpha(c) || isDigit(c) || "-._~!$&'()*+,;=:
 /** Host characters (reg-name, IPv4, IPv6 literal with brackets, port): unreserved, sub-delims, ":[]%". */
 export const HOST = table((c) => isAlpha(c) || isDigit(c) || "-._~!$&'()*+,;=:[]%".includes(String.fromCharCode(c)));
 
+/** True when `s` is a non-empty token (a method, a field name, a coding). */
+export function isToken(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff || TCHAR[c] !== 1) return false;
+  }
+  return true;
+}
+
 /** Hex digit values; 255 for a byte that is not a hex digit. */
 export const HEX_VALUE = (() => {
   const t = new Uint8Array(256).fill(255);

@@ -81,7 +81,7 @@ function checkRootPath(text: string): string | null {
 }
 
 function checkHeaderValue(text: string): string | null {
-  return /[\x00-\x08\x0a-\x1f\x7f]/.test(text) ? "expected a header value without control characters" : null;
+  return /[^\t\x20-\x7e\x80-\xff]/.test(text) ? "expected a header value of printable Latin-1 characters (no control characters)" : null;
 }
 
 const BY_LONG = new Map<string, OptionSpec>(OPTIONS.map((o) => [`--${o.long}`, o]));

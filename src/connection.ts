@@ -11,7 +11,7 @@ import { type InputOwner, RequestInput } from "./input.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
 import { buildEnviron, type ConnectionFacts } from "./environ.ts";
 import { errorResponse } from "./response.ts";
-import { concatAll } from "./bytes.ts";
+import { concat2, concatAll } from "./bytes.ts";
 import { ApplicationTimeout, ClientDisconnected, HttpError } from "./errors.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -35,10 +35,8 @@ const T_HEAD = 1; // a request head is arriving
 const T_EXCHANGE = 2; // the app is answering
 const T_DRAIN = 3; // discarding an unread body after the response
 
-/** The input of every request without a body: already complete, shared. */
+/** The owner of the input of a request without a body (it is complete from the start). */
 const NO_OWNER: InputOwner = { inputFirstRead() {}, inputConsumed() {}, inputWaiting() {} };
-const NO_BODY = new RequestInput(NO_OWNER);
-NO_BODY.end();
 
 export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
   private buf: Uint8Array = EMPTY; // received, not yet consumed
@@ -86,13 +84,13 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
 
   data(bytes: Uint8Array): void {
     if (this.ended) return;
-    this.buf = this.buf.length === 0 ? bytes : concat(this.buf, bytes);
+    this.buf = this.buf.length === 0 ? bytes : concat2(this.buf, bytes);
     this.process();
   }
 
   drain(): void {
     this.writeBlocked = false;
-    this.lastProgressAt = this.ctx.now;
+    this.lastProgressAt = this.ctx.now; // also after end(): the client is still taking bytes
     this.wakeDrainWaiters();
     if (this.exchange === null && this.buf.length > 0 && !this.ended) this.process();
     else this.updateReading();
@@ -164,6 +162,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
         break;
       }
       // The client is not taking our responses: answer nothing more until it does (drain() resumes).
+      if (this.outBytes > OUTPUT_HIGH_WATER) this.flush();
       if (this.writeBlocked) break;
       if (!this.nextRequest()) break;
     }
@@ -198,7 +197,10 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
       this.input = input;
       this.lastBodyAt = this.ctx.now;
       // The body is fed by loop() once the app runs, so what happens never depends on how the bytes arrived.
-    } else input = NO_BODY;
+    } else {
+      input = new RequestInput(NO_OWNER);
+      input.end();
+    }
     const ex = new Exchange(this, head, buildEnviron(head, this.facts, input, this.ctx.errors, this.ctx.options));
     this.exchange = ex;
     this.setTimer(T_EXCHANGE, 0);
@@ -398,6 +400,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
     if (this.ended) return;
     this.flush();
     this.ended = true;
+    this.lastProgressAt = this.ctx.now;
     this.transport.end();
   }
 
@@ -410,10 +413,20 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
 
   /** Called periodically with the current time; closes or fails what has waited too long. */
   tick(now: number): void {
-    if (this.ended) return;
+    if (this.gone) return;
     const o = this.ctx.options;
+    if (this.ended) {
+      // Ended, but the client is not taking the last bytes: give up after the response timeout.
+      if (o.responseTimeout > 0 && now - this.lastProgressAt >= o.responseTimeout) this.destroy();
+      return;
+    }
     switch (this.timer) {
       case T_IDLE:
+        if (this.writeBlocked) {
+          // A response is still on its way to the client: its progress is what is timed.
+          if (o.responseTimeout > 0 && now - this.lastProgressAt >= o.responseTimeout) this.destroy();
+          return;
+        }
         if (this.scanner.started || this.buf.length > 0) {
           // The first byte of a head arrived: for the first request the deadline from accept stands.
           if (this.requests > 0) this.setTimer(T_HEAD, o.headTimeout);
@@ -484,11 +497,4 @@ function discard(): void {}
 function hasLargePart(parts: readonly Uint8Array[]): boolean {
   for (const p of parts) if (p.length >= LARGE_PART) return true;
   return false;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }

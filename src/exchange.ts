@@ -94,6 +94,8 @@ export class Exchange {
   keepAlive = false;
   /** The response could not be completed correctly: the connection must close. */
   broken = false;
+  /** The client went away (or an internal error ended the exchange). */
+  private aborted = false;
   /** Status code sent (for the access log); 0 until headers go out. */
   statusCode = 0;
   /** Body bytes sent. */
@@ -134,10 +136,14 @@ export class Exchange {
       return;
     }
     if (isThenable(result)) {
-      (result as Promise<Body>).then(
-        (body) => this.guard(() => this.consume(body)),
-        (e) => this.guard(() => this.fail(e)),
-      );
+      try {
+        (result as Promise<Body>).then(
+          (body) => this.guard(() => this.consume(body)),
+          (e) => this.guard(() => this.fail(e)),
+        );
+      } catch (e) {
+        this.fail(e); // a thenable whose then() throws
+      }
     } else this.consume(result);
   }
 
@@ -158,6 +164,9 @@ export class Exchange {
   private start(status: string, headers: [string, string][], excInfo?: unknown): Write {
     if (excInfo !== undefined && excInfo !== null) {
       if (this.committed) throw excInfo;
+      // Nothing went out yet: what the replaced response had gathered is dropped with it.
+      this.pending = [];
+      this.pendingSize = 0;
     } else if (this.started !== null) {
       throw new TypeError("startResponse was already called; pass excInfo to replace the response");
     }
@@ -166,7 +175,10 @@ export class Exchange {
   }
 
   private writeChunk(chunk: Chunk): void | Promise<void> {
-    if (this.state !== RUNNING) throw new ClientDisconnected();
+    if (this.state !== RUNNING) {
+      if (this.aborted) throw new ClientDisconnected();
+      throw new TypeError("write() was called after the response had ended");
+    }
     if (this.started === null) throw new TypeError("write() was called before startResponse()");
     const bytes = toBytes(chunk);
     if (bytes.length === 0) return;
@@ -211,7 +223,7 @@ export class Exchange {
   /** The common case: every chunk is known now, so the length is too. */
   private consumeArray(body: readonly unknown[]): void {
     try {
-      for (let i = 0; i < body.length; i++) {
+      for (let i = 0; i < body.length && this.state === RUNNING; i++) {
         const bytes = toBytes(body[i]);
         if (bytes.length === 0) continue;
         if (this.committed) this.sendBody(bytes);
@@ -225,7 +237,7 @@ export class Exchange {
       return;
     }
     this.iterDone = true;
-    this.finish();
+    if (this.state === RUNNING) this.finish();
   }
 
   /** Takes one yielded value; returns false when the exchange ended (error). */
@@ -377,7 +389,7 @@ export class Exchange {
 
   /** Sends one non-empty chunk of body under the chosen framing. */
   private sendBody(bytes: Uint8Array): void {
-    if (this.noBody) return;
+    if (this.noBody || this.state !== RUNNING) return;
     switch (this.framing) {
       case F_LENGTH: {
         if (bytes.length > this.remaining) {
@@ -475,6 +487,7 @@ export class Exchange {
   abort(): void {
     if (this.state !== RUNNING) return;
     this.state = DONE;
+    this.aborted = true;
     this.broken = true;
     this.callClose();
   }

@@ -3,7 +3,7 @@
 // Must never decode more than environ needs, never read a body byte, and never throw anything
 // but HttpError for bad input.
 
-import { COLON, CR, FIELD_VALUE, HEX_VALUE, HOST, HTAB, LF, SP, TARGET, TCHAR } from "./chars.ts";
+import { COLON, CR, FIELD_VALUE, HEX_VALUE, HOST, HTAB, LF, SP, TARGET, TCHAR, isToken } from "./chars.ts";
 import { latin1 } from "./bytes.ts";
 import { InternTable, strings } from "./intern.ts";
 import { HttpError } from "./errors.ts";
@@ -162,11 +162,6 @@ function listElements(value: string): string[] {
   return out;
 }
 
-function isToken(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) if (TCHAR[s.charCodeAt(i)] !== 1) return false;
-  return true;
-}
 
 /** Decodes %XX escapes of buf[start, end) (already validated) into a Latin-1 string. */
 function decodePath(buf: Uint8Array, start: number, end: number): string {

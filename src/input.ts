@@ -75,6 +75,7 @@ export class RequestInput implements InputStream {
   /** Waits until `wanted` bytes are buffered, the body ends, or it fails. */
   private wait(wanted: number): Promise<void> {
     if (this.error !== null) return Promise.reject(this.error);
+    if (this.waiter !== null) return Promise.reject(new TypeError("wsgi.input: another read is still waiting; await it before reading again"));
     this.wanted = wanted;
     return new Promise<void>((resolve, reject) => {
       this.waiter = { resolve, reject };

@@ -2,8 +2,7 @@
 // serialises status line and fields to bytes; also builds the server's own error responses.
 // Must never decide framing or keep-alive (exchange.ts does) and never write to a transport.
 
-import type { Header } from "./types.ts";
-import { TCHAR } from "./chars.ts";
+import { isToken } from "./chars.ts";
 import { allocBytes, encodeLatin1, writeLatin1 } from "./bytes.ts";
 import { reasonFor } from "./status.ts";
 
@@ -19,7 +18,6 @@ const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 export interface ResponseStart {
   status: string;
   code: number;
-  headers: readonly Header[];
   /** The app's Content-Length, or -1. */
   contentLength: number;
   hasDate: boolean;
@@ -30,11 +28,6 @@ export interface ResponseStart {
   last: { contentLength: number; a: Uint8Array | null; b: Uint8Array | null; c: Uint8Array | null; head: Uint8Array } | null;
 }
 
-function isToken(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) if (TCHAR[s.charCodeAt(i)] !== 1) return false;
-  return true;
-}
 
 // Apps answer most requests with the same few status/header combinations: remember the last few
 // accepted ones (compared string by string) so a repeat costs neither validation nor encoding.
@@ -94,7 +87,7 @@ export function validateStart(status: unknown, headers: unknown): ResponseStart 
   const prefix = new Uint8Array(text.length);
   writeLatin1(text, prefix, 0);
   const code = (status.charCodeAt(0) - 48) * 100 + (status.charCodeAt(1) - 48) * 10 + (status.charCodeAt(2) - 48);
-  const start: ResponseStart = { status, code, headers: headers as Header[], contentLength, hasDate, hasServer, prefix, last: null };
+  const start: ResponseStart = { status, code, contentLength, hasDate, hasServer, prefix, last: null };
   const entry = { status, flat, start };
   if (cache.length < CACHE_SIZE) cache.push(entry);
   else cache[cacheNext] = entry;

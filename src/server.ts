@@ -36,10 +36,11 @@ export class ServerCore implements ServerContext {
     if (typeof app !== "function") throw new TypeError("the application must be a function (environ, startResponse) => body");
     this.options = resolveOptions(options);
     const o = this.options;
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(o.serverHeader)) throw new TypeError("serverHeader: only tab, printable ASCII and Latin-1 characters are allowed in a header value");
     this.errors = new ErrorLog(o.log);
     this.serverLine = o.serverHeader === "" ? "" : `Server: ${o.serverHeader}\r\n`;
-    const shortest = Math.min(o.headTimeout, o.bodyTimeout, o.keepAliveTimeout, o.responseTimeout > 0 ? o.responseTimeout : Infinity);
-    this.tickMs = Math.max(5, Math.min(1000, Math.floor(shortest / 4)));
+    const positive = [o.headTimeout, o.bodyTimeout, o.keepAliveTimeout, o.responseTimeout].filter((t) => t > 0);
+    this.tickMs = Math.max(10, Math.min(1000, Math.floor(Math.min(...positive, 4000) / 4)));
   }
 
   /** The listening address, for environ SERVER_NAME and SERVER_PORT. */
