@@ -15,6 +15,7 @@ import type { ConnectionHandle, Transport } from "../src/transport.ts";
 import { formatBind, listenerUrl, type Bind } from "../src/cli.ts";
 import type { Listener, Platform, SignalName } from "./serve.ts";
 import { LINGER_QUIET_MS, lingerLeft } from "./linger.ts";
+import { describeListenError } from "./listen-error.ts";
 
 /** Outgoing bytes held here (beyond what the kernel took) before write() reports backpressure. */
 const HIGH_WATER = 64 * 1024;
@@ -271,13 +272,6 @@ function handlers(core: ServerCore): SocketHandler<BunConnection | undefined> {
   };
 }
 
-function describeListenError(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (code === "EADDRINUSE") return "address in use";
-  if (code === "EACCES") return "permission denied";
-  if (code === "EADDRNOTAVAIL") return "address not available";
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** Starts listening; resolves once bound (with the real port when port 0 was asked for). */
 export async function listen(core: ServerCore, bind: Bind): Promise<Listener> {

@@ -9,6 +9,7 @@ import type { ConnectionHandle, Transport } from "../src/transport.ts";
 import { formatBind, listenerUrl, type Bind } from "../src/cli.ts";
 import type { Listener, Platform, SignalName } from "./serve.ts";
 import { LINGER_QUIET_MS, lingerLeft } from "./linger.ts";
+import { describeListenError } from "./listen-error.ts";
 
 // The few Deno APIs used here, declared locally: tsc runs with Bun and Node types only.
 interface DenoNetAddr {
@@ -329,14 +330,6 @@ async function acceptLoop(core: ServerCore, listener: DenoListener, isClosed: ()
   }
 }
 
-function describeListenError(err: unknown): string {
-  const name = err instanceof Error ? err.name : "";
-  const code = (err as { code?: unknown } | null)?.code;
-  if (name === "AddrInUse" || code === "EADDRINUSE") return "address in use";
-  if (name === "PermissionDenied" || code === "EACCES") return "permission denied";
-  if (name === "AddrNotAvailable" || code === "EADDRNOTAVAIL") return "address not available";
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** Starts listening; resolves once bound (with the real port when port 0 was asked for). */
 export async function listen(core: ServerCore, bind: Bind): Promise<Listener> {

@@ -12,6 +12,7 @@ import type { ConnectionHandle, Transport } from "../src/transport.ts";
 import { formatBind, listenerUrl, type Bind } from "../src/cli.ts";
 import type { Listener, Platform, SignalName } from "./serve.ts";
 import { LINGER_QUIET_MS, lingerLeft } from "./linger.ts";
+import { describeListenError } from "./listen-error.ts";
 
 /** Outgoing bytes a socket may hold before write() reports backpressure. */
 const HIGH_WATER = 64 * 1024;
@@ -178,22 +179,6 @@ function accept(core: ServerCore, socket: Socket): void {
   }
 }
 
-function describeListenError(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  switch (code) {
-    case "EADDRINUSE":
-      return "address in use";
-    case "EACCES":
-      return "permission denied";
-    case "EADDRNOTAVAIL":
-      return "address not available";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return "host not found";
-    default:
-      return err instanceof Error ? err.message : String(err);
-  }
-}
 
 /** Starts listening; resolves once bound (with the real port when port 0 was asked for). */
 export function listen(core: ServerCore, bind: Bind): Promise<Listener> {
