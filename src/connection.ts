@@ -7,7 +7,8 @@ import type { ConnectionHandle, Transport } from "./transport.ts";
 import type { ServerContext } from "./context.ts";
 import { BODY_CHUNKED, BODY_LENGTH, HeadScanner, parseHead } from "./head.ts";
 import { type BodyReader, ChunkedReader, LengthReader } from "./body.ts";
-import { type InputOwner, RequestInput } from "./input.ts";
+import { EMPTY_INPUT, type InputOwner, RequestInput } from "./input.ts";
+import type { InputStream } from "./types.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
 import { buildEnviron, type ConnectionFacts } from "./environ.ts";
 import { errorResponse } from "./response.ts";
@@ -35,8 +36,6 @@ const T_HEAD = 1; // a request head is arriving
 const T_EXCHANGE = 2; // the app is answering
 const T_DRAIN = 3; // discarding an unread body after the response
 
-/** The owner of the input of a request without a body (it is complete from the start). */
-const NO_OWNER: InputOwner = { inputFirstRead() {}, inputConsumed() {}, inputWaiting() {} };
 
 export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
   private buf: Uint8Array = EMPTY; // received, not yet consumed
@@ -190,17 +189,15 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
     this.requests++;
     this.continueSent = false;
     this.expectContinue = head.expectContinue;
-    let input: RequestInput;
+    let input: InputStream;
     if (head.bodyKind === BODY_LENGTH || head.bodyKind === BODY_CHUNKED) {
       this.body = head.bodyKind === BODY_LENGTH ? new LengthReader(head.bodyLength) : new ChunkedReader(limits, head.fieldCount);
-      input = new RequestInput(this);
-      this.input = input;
+      const reader = new RequestInput(this);
+      this.input = reader;
+      input = reader;
       this.lastBodyAt = this.ctx.now;
       // The body is fed by loop() once the app runs, so what happens never depends on how the bytes arrived.
-    } else {
-      input = new RequestInput(NO_OWNER);
-      input.end();
-    }
+    } else input = EMPTY_INPUT;
     const ex = new Exchange(this, head, buildEnviron(head, this.facts, input, this.ctx.errors, this.ctx.options));
     this.exchange = ex;
     this.setTimer(T_EXCHANGE, 0);

@@ -178,3 +178,19 @@ export class RequestInput implements InputStream {
     }
   }
 }
+
+/** The input of a request without a body: stateless and frozen, so one instance serves them all. */
+class EmptyInput implements InputStream {
+  read(): Promise<Uint8Array> {
+    return Promise.resolve(EMPTY);
+  }
+  readline(): Promise<Uint8Array> {
+    return Promise.resolve(EMPTY);
+  }
+  readlines(): Promise<Uint8Array[]> {
+    return Promise.resolve([]);
+  }
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {}
+}
+
+export const EMPTY_INPUT: InputStream = Object.freeze(new EmptyInput());
