@@ -25,7 +25,7 @@ const OUTPUT_HIGH_WATER = 64 * 1024;
 /** Queued parts up to this many bytes in all are joined into one write. */
 const COALESCE_MAX = 256 * 1024;
 /** Parts at least this large are written as they are (no copy) when the transport can gather, or past COALESCE_MAX. */
-export const LARGE_PART = 16 * 1024;
+const LARGE_PART = 16 * 1024;
 /** An unread request body up to this size is read and discarded to keep the connection. */
 const DRAIN_MAX = 64 * 1024;
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
@@ -35,7 +35,6 @@ const T_IDLE = 0; // waiting for the first byte of a request
 const T_HEAD = 1; // a request head is arriving
 const T_EXCHANGE = 2; // the app is answering
 const T_DRAIN = 3; // discarding an unread body after the response
-
 
 export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
   private buf: Uint8Array = EMPTY; // received, not yet consumed
@@ -414,14 +413,14 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
     const o = this.ctx.options;
     if (this.ended) {
       // Ended, but the client is not taking the last bytes: give up after the response timeout.
-      if (o.responseTimeout > 0 && now - this.lastProgressAt >= o.responseTimeout) this.destroy();
+      if (this.stalled(now)) this.destroy();
       return;
     }
     switch (this.timer) {
       case T_IDLE:
         if (this.writeBlocked) {
           // A response is still on its way to the client: its progress is what is timed.
-          if (o.responseTimeout > 0 && now - this.lastProgressAt >= o.responseTimeout) this.destroy();
+          if (this.stalled(now)) this.destroy();
           return;
         }
         if (this.scanner.started || this.buf.length > 0) {
@@ -433,12 +432,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
         if (now >= this.deadline) this.shutdownSocket();
         return;
       case T_HEAD:
-        if (now >= this.deadline) {
-          this.closing = true;
-          this.buf = EMPTY;
-          this.sendError(408, "request head not received in time");
-          this.shutdownSocket();
-        }
+        if (now >= this.deadline) this.reject(new HttpError(408, "request head not received in time"));
         return;
       case T_DRAIN:
         if (this.body === null || this.body.done) return;
@@ -459,7 +453,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
           }
           return;
         }
-        if (o.responseTimeout > 0 && now - this.lastProgressAt >= o.responseTimeout) {
+        if (this.stalled(now)) {
           if (this.writeBlocked) {
             // The client stopped reading: nothing more can be delivered.
             this.ctx.options.log(`tsgi: error: ${ex.head.method} ${ex.head.rawTarget}: the client read nothing for ${o.responseTimeout} ms; connection closed`);
@@ -472,6 +466,12 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
         return;
       }
     }
+  }
+
+  /** No progress (app output, client reading, body bytes) for the response timeout; never when it is 0. */
+  private stalled(now: number): boolean {
+    const limit = this.ctx.options.responseTimeout;
+    return limit > 0 && now - this.lastProgressAt >= limit;
   }
 
   /** Graceful shutdown: close now if idle, otherwise after the current response. */
