@@ -16,6 +16,7 @@ import { formatBind, listenerUrl, type Bind } from "../src/cli.ts";
 import type { Listener, Platform, SignalName } from "./serve.ts";
 import { LINGER_QUIET_MS, lingerLeft } from "./linger.ts";
 import { describeListenError } from "./listen-error.ts";
+import { errorText } from "../src/errors.ts";
 
 /** Outgoing bytes held here (beyond what the kernel took) before write() reports backpressure. */
 const HIGH_WATER = 64 * 1024;
@@ -160,7 +161,7 @@ class BunConnection implements Transport {
 
   /** A throw from the core is a bug there: log it and drop this connection, never the process. */
   fail(err: unknown): void {
-    this.log(`tsgi: internal error on a connection: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    this.log(`tsgi: internal error on a connection: ${errorText(err)}`);
     this.closeSocket();
   }
 
@@ -171,7 +172,7 @@ class BunConnection implements Transport {
     try {
       handle.closed();
     } catch (err) {
-      this.log(`tsgi: internal error on close: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      this.log(`tsgi: internal error on close: ${errorText(err)}`);
     }
   }
 }

@@ -10,6 +10,7 @@ import { formatBind, listenerUrl, type Bind } from "../src/cli.ts";
 import type { Listener, Platform, SignalName } from "./serve.ts";
 import { LINGER_QUIET_MS, lingerLeft } from "./linger.ts";
 import { describeListenError } from "./listen-error.ts";
+import { errorText } from "../src/errors.ts";
 
 // The few Deno APIs used here, declared locally: tsc runs with Bun and Node types only.
 interface DenoNetAddr {
@@ -256,7 +257,7 @@ class DenoConnection implements Transport {
 
   /** A throw from the core is a bug there: log it and drop this connection, never the process. */
   fail(err: unknown): void {
-    this.log(`tsgi: internal error on a connection: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    this.log(`tsgi: internal error on a connection: ${errorText(err)}`);
     this.closeNow();
   }
 
@@ -267,7 +268,7 @@ class DenoConnection implements Transport {
     try {
       handle.closed();
     } catch (err) {
-      this.log(`tsgi: internal error on close: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      this.log(`tsgi: internal error on close: ${errorText(err)}`);
     }
   }
 }

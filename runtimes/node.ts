@@ -13,6 +13,7 @@ import { formatBind, listenerUrl, type Bind } from "../src/cli.ts";
 import type { Listener, Platform, SignalName } from "./serve.ts";
 import { LINGER_QUIET_MS, lingerLeft } from "./linger.ts";
 import { describeListenError } from "./listen-error.ts";
+import { errorText } from "../src/errors.ts";
 
 /** Outgoing bytes a socket may hold before write() reports backpressure. */
 const HIGH_WATER = 64 * 1024;
@@ -79,7 +80,7 @@ class NodeConnection implements Transport {
 
   /** Calls into the core; a throw there is a core bug: log it and drop this connection, never the process. */
   fail(err: unknown): void {
-    this.log(`tsgi: internal error on a connection: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    this.log(`tsgi: internal error on a connection: ${errorText(err)}`);
     this.destroy();
   }
 }
@@ -151,7 +152,7 @@ function onClose(this: TsgiSocket): void {
   try {
     handle.closed();
   } catch (err) {
-    conn.log(`tsgi: internal error on close: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    conn.log(`tsgi: internal error on close: ${errorText(err)}`);
   }
 }
 

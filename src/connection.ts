@@ -13,7 +13,7 @@ import { Exchange, type ExchangeHost } from "./exchange.ts";
 import { buildEnviron, type ConnectionFacts } from "./environ.ts";
 import { errorResponse } from "./response.ts";
 import { concat2, concatAll } from "./bytes.ts";
-import { ApplicationTimeout, ClientDisconnected, HttpError } from "./errors.ts";
+import { ApplicationTimeout, ClientDisconnected, HttpError, errorText } from "./errors.ts";
 
 const EMPTY = new Uint8Array(0);
 /** Unread body bytes held for the app before the socket is paused. */
@@ -133,7 +133,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
     } catch (e) {
       // A bug, not bad input (that is an HttpError handled in loop): lose this connection, not the process.
       this.inProcess = false;
-      this.ctx.options.log(`tsgi: internal error, connection dropped: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      this.ctx.options.log(`tsgi: internal error, connection dropped: ${errorText(e)}`);
       this.destroy();
     }
   }

@@ -39,3 +39,8 @@ export class ApplicationTimeout extends Error {
     this.name = "ApplicationTimeout";
   }
 }
+
+/** An error for a log line: its stack where it has one, else its text. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? e.message) : String(e);
+}

@@ -7,7 +7,7 @@ import type { Application, Body, Chunk, Environ, StartResponse, Write } from "./
 import type { RequestHead } from "./head.ts";
 import { type ResponseStart, encodeHead, validateStart } from "./response.ts";
 import { encodeLatin1, encodeUtf8 } from "./bytes.ts";
-import { ApplicationError, ClientDisconnected, HttpError } from "./errors.ts";
+import { ApplicationError, ClientDisconnected, HttpError, errorText } from "./errors.ts";
 
 /** What an exchange needs from its connection. */
 export interface ExchangeHost {
@@ -152,7 +152,7 @@ export class Exchange {
     try {
       fn();
     } catch (e) {
-      this.host.log(`tsgi: internal error in ${this.what()}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      this.host.log(`tsgi: internal error in ${this.what()}: ${errorText(e)}`);
       const wasRunning = this.state === RUNNING;
       this.abort();
       if (wasRunning) this.host.exchangeDone(this); // broken: the connection closes
@@ -470,7 +470,7 @@ export class Exchange {
     this.state = DONE;
     const status = error instanceof HttpError ? error.status : 500;
     if (!(error instanceof ClientDisconnected)) {
-      const text = error instanceof Error ? (error.stack ?? String(error)) : String(error);
+      const text = errorText(error);
       this.host.log(`tsgi: error in application (${this.what()}): ${text}`);
     }
     this.callClose();
@@ -503,7 +503,7 @@ export class Exchange {
       else if (this.iter !== null && !this.iterDone && typeof this.iter.return === "function") r = this.iter.return();
       if (isThenable(r)) r.then(undefined, (e: unknown) => this.host.log(`tsgi: error in close() (${this.what()}): ${String(e)}`));
     } catch (e) {
-      this.host.log(`tsgi: error in close() (${this.what()}): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      this.host.log(`tsgi: error in close() (${this.what()}): ${errorText(e)}`);
     }
   }
 }
