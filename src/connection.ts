@@ -413,14 +413,14 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
     const o = this.ctx.options;
     if (this.ended) {
       // Ended, but the client is not taking the last bytes: give up after the response timeout.
-      if (this.stalled(now)) this.destroy();
+      if (this.stalled(now)) this.dropStalledClient();
       return;
     }
     switch (this.timer) {
       case T_IDLE:
         if (this.writeBlocked) {
           // A response is still on its way to the client: its progress is what is timed.
-          if (this.stalled(now)) this.destroy();
+          if (this.stalled(now)) this.dropStalledClient();
           return;
         }
         if (this.scanner.started || this.buf.length > 0) {
@@ -455,9 +455,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
         }
         if (this.stalled(now)) {
           if (this.writeBlocked) {
-            // The client stopped reading: nothing more can be delivered.
-            this.ctx.options.log(`tsgi: error: ${ex.head.method} ${ex.head.rawTarget}: the client read nothing for ${o.responseTimeout} ms; connection closed`);
-            this.destroy();
+            this.dropStalledClient(); // the client stopped reading: nothing more can be delivered
             return;
           }
           this.closing = true;
@@ -472,6 +470,12 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
   private stalled(now: number): boolean {
     const limit = this.ctx.options.responseTimeout;
     return limit > 0 && now - this.lastProgressAt >= limit;
+  }
+
+  /** Closes a connection whose client has taken none of our bytes for the response timeout. */
+  private dropStalledClient(): void {
+    this.ctx.options.log(`tsgi: error: ${this.facts.remoteAddress}:${this.facts.remotePort} read nothing for ${this.ctx.options.responseTimeout} ms; connection closed`);
+    this.destroy();
   }
 
   /** Graceful shutdown: close now if idle, otherwise after the current response. */

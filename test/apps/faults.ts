@@ -176,6 +176,10 @@ const app: Application = (environ, startResponse) => {
         yield "x";
         await never();
       })();
+    case "/huge-array":
+      // 32 MiB known at once: the whole body is queued for a client that may not read it.
+      startResponse("200 OK", [text]);
+      return [new Uint8Array(32 * 1024 * 1024).fill(0x7a)];
     default:
       startResponse("404 Not Found", [text]);
       return ["no such route"];

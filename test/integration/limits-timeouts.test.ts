@@ -226,6 +226,19 @@ describe.each(RUNTIMES)("response timeout (%s)", (runtime) => {
     expect(all).not.toContain("0\r\n\r\n");
   });
 
+  test("a client that stops reading after the server ended the connection is dropped (logged), not kept forever", async () => {
+    const s = server();
+    const mark = s.stderrMark();
+    const c = await RawClient.connect(s.port);
+    c.pause(); // read nothing: the 32 MiB cannot all be delivered
+    await c.write("GET /huge-array HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    await s.waitForStderr(/read nothing for 300 ms; connection closed/, mark);
+    c.sink();
+    c.resume();
+    const closed = await c.untilClosed();
+    expect(c.sunk + closed.rest.length).toBeLessThan(32 * 1024 * 1024);
+  });
+
   test("the server keeps serving after timed-out responses", async () => {
     const c = await RawClient.connect(server().port);
     const res = await c.request(get("/ok"));
