@@ -169,19 +169,24 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner {
   /** Parses and starts the next request if its head is complete; false when more bytes are needed. */
   private nextRequest(): boolean {
     const limits = this.ctx.options;
+    const lastHead = this.ctx.lastHead;
+    let head = lastHead.match(this.buf);
     let end: number;
-    let head;
-    try {
-      end = this.scanner.scan(this.buf, this.buf.length, limits);
-      if (end === -1) {
-        if (this.peerEnded) this.shutdownSocket();
-        else if (this.scanner.started && this.timer === T_IDLE && this.requests > 0) this.setTimer(T_HEAD, limits.headTimeout);
+    if (head !== null) end = lastHead.length;
+    else {
+      try {
+        end = this.scanner.scan(this.buf, this.buf.length, limits);
+        if (end === -1) {
+          if (this.peerEnded) this.shutdownSocket();
+          else if (this.scanner.started && this.timer === T_IDLE && this.requests > 0) this.setTimer(T_HEAD, limits.headTimeout);
+          return false;
+        }
+        head = parseHead(this.buf, this.scanner.start, end, limits);
+      } catch (e) {
+        this.reject(e);
         return false;
       }
-      head = parseHead(this.buf, this.scanner.start, end, limits);
-    } catch (e) {
-      this.reject(e);
-      return false;
+      if (this.scanner.start === 0) lastHead.remember(this.buf, end, head);
     }
     this.buf = end === this.buf.length ? EMPTY : this.buf.subarray(end);
     this.scanner.reset();

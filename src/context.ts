@@ -6,6 +6,7 @@ import type { CoreOptions } from "./options.ts";
 import type { Exchange } from "./exchange.ts";
 import type { ConnectionFacts } from "./environ.ts";
 import type { Connection } from "./connection.ts";
+import type { LastHead } from "./head.ts";
 
 export interface ServerContext {
   readonly app: Application;
@@ -13,6 +14,8 @@ export interface ServerContext {
   /** The time of the last tick in ms: coarse, cheap, good enough for deadlines. */
   readonly now: number;
   readonly shuttingDown: boolean;
+  /** The last request head parsed, reused when the next one repeats it byte for byte. */
+  readonly lastHead: LastHead;
   /** wsgi.errors, shared by all requests. */
   readonly errors: ErrorStream;
   /** "Server: ...\r\n" or "". */

@@ -20,7 +20,8 @@ export interface HeadLimits {
   maxBodySize: number;
 }
 
-/** A parsed request head: what environ and body framing need, decoded once. */
+/** A parsed request head: what environ and body framing need, decoded once. Never mutated once
+ * parsed: LastHead hands the same object to every request that repeats the head byte for byte. */
 export interface RequestHead {
   method: string;
   /** The request-target exactly as sent. */
@@ -450,3 +451,39 @@ export function parseHead(buf: Uint8Array, start: number, end: number, limits: H
     expectContinue,
   };
 }
+
+/** Heads longer than this are not remembered (comparing them would cost more than it saves). */
+const LAST_HEAD_MAX = 2048;
+
+/**
+ * The last head a server parsed, as the bytes it came from. Clients resend the same head on a
+ * keep-alive connection, so a request whose bytes repeat it exactly reuses the parse (the parse
+ * depends only on the bytes and the server's limits, which are fixed). The bytes are a view of the
+ * driver's buffer, which is never reused, so remembering costs no copy.
+ */
+export class LastHead {
+  private bytes: Uint8Array | null = null;
+  private head: RequestHead | null = null;
+
+  /** The head that buf[0, length) repeats, if buf starts with the remembered bytes. */
+  match(buf: Uint8Array): RequestHead | null {
+    const known = this.bytes;
+    if (known === null) return null;
+    const n = known.length;
+    if (buf.length < n) return null;
+    for (let i = 0; i < n; i++) if (buf[i] !== known[i]) return null;
+    return this.head;
+  }
+
+  /** The length in bytes of the remembered head. */
+  get length(): number {
+    return this.bytes === null ? 0 : this.bytes.length;
+  }
+
+  remember(buf: Uint8Array, end: number, head: RequestHead): void {
+    if (end > LAST_HEAD_MAX) return;
+    this.bytes = buf.subarray(0, end);
+    this.head = head;
+  }
+}
+

@@ -9,6 +9,7 @@ import type { Exchange } from "./exchange.ts";
 import type { ConnectionFacts } from "./environ.ts";
 import { type CoreOptions, resolveOptions } from "./options.ts";
 import { Connection } from "./connection.ts";
+import { LastHead } from "./head.ts";
 import { ErrorLog } from "./streams.ts";
 import { dateLine } from "./clock.ts";
 import { errorResponse } from "./response.ts";
@@ -19,6 +20,7 @@ const IGNORE: ConnectionHandle = { data() {}, drain() {}, end() {}, closed() {} 
 export class ServerCore implements ServerContext {
   readonly options: CoreOptions;
   readonly errors: ErrorLog;
+  readonly lastHead = new LastHead();
   readonly serverLine: string;
   now = Date.now();
   shuttingDown = false;

@@ -229,6 +229,71 @@ describe("request body handling", () => {
   });
 });
 
+describe("a repeated head reuses its parse (LastHead)", () => {
+  /** Echoes the path and one header; mutates environ, which must not leak into the next request. */
+  const echo: Application = async (env, sr) => {
+    const body = latin1(await env["wsgi.input"].read());
+    const line = `${env.REQUEST_METHOD} ${env.PATH_INFO} ${env.QUERY_STRING} ${String(env.HTTP_X_TAG)} ${body}`;
+    env.PATH_INFO = "/changed";
+    env.HTTP_X_TAG = "changed";
+    sr("200 OK", []);
+    return [line];
+  };
+
+  test("identical heads, then one that differs only in its last byte, each get their own environ", async () => {
+    const c = open(echo);
+    const head = (tag: string): string => `GET /p?q=1 HTTP/1.1\r\nHost: a\r\nX-Tag: ${tag}\r\n\r\n`;
+    c.send(head("one") + head("one"));
+    await c.transport.untilResponses(2);
+    c.send(head("onf"));
+    await c.transport.untilResponses(3);
+    expect(normaliseDate(c.transport.text)).toBe(ok("GET /p q=1 one ") + ok("GET /p q=1 one ") + ok("GET /p q=1 onf "));
+  });
+
+  test("a repeated head with a body: each body is framed by its own Content-Length", async () => {
+    const c = open(echo);
+    const post = "POST /u HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n";
+    c.send(post + "abc" + post + "def");
+    await c.transport.untilResponses(2);
+    expect(normaliseDate(c.transport.text)).toBe(ok("POST /u  undefined abc") + ok("POST /u  undefined def"));
+  });
+
+  test("a repeated head that arrives in pieces is parsed once complete", async () => {
+    const c = open(echo);
+    const head = "GET /s HTTP/1.1\r\nHost: a\r\nX-Tag: t\r\n\r\n";
+    c.send(head);
+    await c.transport.untilResponses(1);
+    for (const piece of [head.slice(0, 5), head.slice(5, -1)]) {
+      c.send(piece);
+      await settle();
+      expect(finalStatuses(c.transport.text)).toEqual([200]);
+    }
+    c.send(head.slice(-1));
+    await c.transport.untilResponses(2);
+    expect(normaliseDate(c.transport.text)).toBe(ok("GET /s  t ") + ok("GET /s  t "));
+  });
+
+  test("after leading empty lines, a repeated head is still parsed and answered", async () => {
+    const c = open(echo);
+    const head = "GET /e HTTP/1.1\r\nHost: a\r\n\r\n";
+    c.send(head + "\r\n" + head);
+    await c.transport.untilResponses(2);
+    expect(normaliseDate(c.transport.text)).toBe(ok("GET /e  undefined ") + ok("GET /e  undefined "));
+  });
+
+  test("the parse is per server: a head one server accepted is judged by another's own limits", async () => {
+    const head = "GET /l HTTP/1.1\r\nHost: a\r\nX-Tag: a-long-enough-value\r\n\r\n";
+    const roomy = open(echo);
+    roomy.send(head);
+    await roomy.transport.untilResponses(1);
+    const strict = open(echo, { maxHeadSize: 40 });
+    strict.send(head);
+    await strict.transport.untilClosed();
+    expect(finalStatuses(roomy.transport.text)).toEqual([200]);
+    expect(finalStatuses(strict.transport.text)).toEqual([431]);
+  });
+});
+
 describe("the peer's FIN (handle.end())", () => {
   test("on an idle connection: the connection is ended, nothing written", () => {
     const c = open(pathApp());
