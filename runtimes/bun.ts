@@ -20,6 +20,13 @@ import { errorText } from "../src/errors.ts";
 
 /** Outgoing bytes held here (beyond what the kernel took) before write() reports backpressure. */
 const HIGH_WATER = 64 * 1024;
+/**
+ * writev() joins parts up to this total in one scratch buffer shared by all connections: Bun has
+ * no gathered write, and socket.write() is synchronous, so the buffer is free again on return
+ * (what the kernel did not take is copied out). Cheaper than allocating a joined array each time.
+ */
+const SCRATCH_SIZE = 128 * 1024;
+let scratch: Uint8Array | null = null;
 
 const OPEN = 0; // normal
 const ENDING = 1; // end() called: flushing what is queued, then FIN
@@ -64,6 +71,34 @@ class BunConnection implements Transport {
       this.queue.push(data);
       this.queued += data.length;
     }
+    if (this.queued < HIGH_WATER) return true;
+    this.needDrain = true;
+    return false;
+  }
+
+  /** Several parts in one write, joined in the shared scratch buffer (see SCRATCH_SIZE). */
+  writev(parts: readonly Uint8Array[]): boolean {
+    let total = 0;
+    for (const p of parts) total += p.length;
+    if (this.state !== OPEN || this.queue !== null || total > SCRATCH_SIZE) {
+      let ok = true;
+      for (const p of parts) ok = this.write(p);
+      return ok;
+    }
+    const buf = (scratch ??= new Uint8Array(SCRATCH_SIZE));
+    let o = 0;
+    for (const p of parts) {
+      buf.set(p, o);
+      o += p.length;
+    }
+    this.calling = true;
+    const n = this.socket.write(buf, 0, o);
+    this.calling = false;
+    if (n === o) return true;
+    if (n < 0) return false; // closing; the close handler reports it
+    this.queue = [buf.slice(n, o)];
+    this.offset = 0;
+    this.queued = o - n;
     if (this.queued < HIGH_WATER) return true;
     this.needDrain = true;
     return false;

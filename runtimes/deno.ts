@@ -55,6 +55,15 @@ const READ_MIN = 2048;
 const READ_MAX = 64 * 1024;
 /** Queued chunks up to this total are joined into one write (one op instead of several). */
 const COALESCE_MAX = 64 * 1024;
+/**
+ * writev() joins parts up to this total into a reused staging buffer: Deno has no gathered write,
+ * and a fresh array of that size costs more to allocate and zero than the copy (2.3 vs 0.5 us for
+ * 64 KiB). At most STAGING_KEPT idle buffers are kept (2 MiB): with 64 clients, 64 KiB responses went
+ * from 47k to 59k req/s (62k with 64 kept).
+ */
+const STAGING_SIZE = 128 * 1024;
+const STAGING_KEPT = 16;
+const staging: Uint8Array[] = [];
 
 const OPEN = 0; // normal
 const ENDING = 1; // end() called: writing what is queued, then FIN
@@ -90,6 +99,8 @@ class DenoConnection implements Transport {
   queue: Uint8Array[] | null = null;
   queued = 0;
   needDrain = false;
+  /** The staging buffer the write in progress comes from (see writev). */
+  staged: Uint8Array | null = null;
   lingerTimer: ReturnType<typeof setTimeout> | null = null;
   lingerStart = 0;
   lastInput = 0;
@@ -112,6 +123,28 @@ class DenoConnection implements Transport {
     return false;
   }
 
+  /**
+   * Several parts at once. With nothing being written, they are copied into one staging buffer
+   * (returned to the pool once written) and leave in one write; otherwise they queue as write() does.
+   */
+  writev(parts: readonly Uint8Array[]): boolean {
+    let total = 0;
+    for (const p of parts) total += p.length;
+    if (this.state !== OPEN || this.writing || total > STAGING_SIZE) {
+      let ok = true;
+      for (const p of parts) ok = this.write(p);
+      return ok;
+    }
+    const stage = staging.pop() ?? new Uint8Array(STAGING_SIZE);
+    let o = 0;
+    for (const p of parts) {
+      stage.set(p, o);
+      o += p.length;
+    }
+    this.staged = stage;
+    return this.write(stage.subarray(0, o));
+  }
+
   /** Writes `first`, then whatever was queued meanwhile, until nothing is left. */
   async pump(first: Uint8Array): Promise<void> {
     const conn = this.conn;
@@ -125,6 +158,11 @@ class DenoConnection implements Transport {
           if (this.state === ENDING) this.handle?.drain(); // progress while ending: see Connection.tick
         }
         this.queued -= chunk.length;
+        const stage = this.staged;
+        if (stage !== null && chunk.buffer === stage.buffer) {
+          this.staged = null;
+          if (staging.length < STAGING_KEPT) staging.push(stage);
+        }
         const queue = this.queue;
         if (queue === null) break;
         chunk = takeChunk(queue, this.queued);

@@ -16,6 +16,7 @@
 //   /progress [id]    JSON {produced, done, finalised} for that id
 //   /file-wrapper [size, block]  wsgi.file_wrapper over a file-like object serving `size` bytes
 //                     (byte i = i % 251); its close() logs "tsgi-test: file closed"
+//   /pattern [size, seed]  one known body of `size` bytes, byte i = (i * 7 + seed) % 251
 //   anything else     "METHOD PATH_INFO?QUERY" as a known body (used for pipelining)
 // It must never buffer: every generator yields as it goes.
 import type { Application, Environ } from "../../src/types.ts";
@@ -127,6 +128,14 @@ const app: Application = (environ, startResponse) => {
     case "/big":
       startResponse("200 OK", [["Content-Type", "application/octet-stream"]]);
       return big(q.get("id") ?? "big", Number(q.get("total") ?? String(64 * 1024 * 1024)), Number(q.get("chunk") ?? "65536"));
+    case "/pattern": {
+      const size = Number(q.get("size") ?? "65536");
+      const seed = Number(q.get("seed") ?? "0");
+      const body = new Uint8Array(size);
+      for (let i = 0; i < size; i++) body[i] = (i * 7 + seed) % 251;
+      startResponse("200 OK", [["Content-Type", "application/octet-stream"]]);
+      return [body];
+    }
     case "/file-wrapper": {
       const size = Number(q.get("size") ?? "100000");
       const block = q.get("block");
