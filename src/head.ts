@@ -1,5 +1,6 @@
 // Request head parsing (RFC 9112 sections 2-3, 5-7): finds the end of a head in a byte buffer
-// incrementally, then parses request line and fields strictly into a RequestHead.
+// incrementally, then parses request line and fields strictly into a RequestHead; LastHead lets a
+// head that repeats the previous one byte for byte skip both.
 // Must never decode more than environ needs, never read a body byte, and never throw anything
 // but HttpError for bad input.
 
@@ -471,8 +472,11 @@ export class LastHead {
     if (known === null) return null;
     const n = known.length;
     if (buf.length < n) return null;
-    for (let i = 0; i < n; i++) if (buf[i] !== known[i]) return null;
-    return this.head;
+    // No early exit: how long a miss takes must not tell a client how much of another client's
+    // head it guessed.
+    let diff = 0;
+    for (let i = 0; i < n; i++) diff |= buf[i]! ^ known[i]!;
+    return diff === 0 ? this.head : null;
   }
 
   /** The length in bytes of the remembered head. */
@@ -486,4 +490,3 @@ export class LastHead {
     this.head = head;
   }
 }
-
