@@ -52,7 +52,7 @@ const HIGH_WATER = 64 * 1024;
  * (memory per idle keep-alive connection); a read that fills its buffer doubles the next one.
  */
 const READ_MIN = 2048;
-const READ_MAX = 64 * 1024;
+const READ_MAX = 128 * 1024;
 /** Queued chunks up to this total are joined into one write (one op instead of several). */
 const COALESCE_MAX = 64 * 1024;
 /**
@@ -70,21 +70,26 @@ const ENDING = 1; // end() called: writing what is queued, then FIN
 const LINGER = 2; // FIN sent: reading and discarding until the peer's FIN
 const CLOSED = 3;
 
-// Reads land in windows cut from shared slabs: one backing-store allocation per READ_SLAB bytes
-// instead of one per read. A window is never handed out twice (the core may keep what it was given).
-const READ_SLAB = 256 * 1024;
+// Each connection reads into its own buffer, reused from read to read, and what arrived is copied
+// into memory cut from shared slabs, which the core may keep: fresh memory per read is what arrived,
+// not the size of the read buffer (fresh memory costs page faults, zeroing and GC on Deno).
+// A region is never handed out twice.
+const READ_SLAB = 512 * 1024;
 let readSlab = new Uint8Array(READ_SLAB);
 let readSlabUsed = 0;
 
-function readWindow(size: number): Uint8Array {
-  if (size > READ_SLAB / 4) return new Uint8Array(size);
-  if (readSlabUsed + size > READ_SLAB) {
+/** buf[0, n) copied into memory nobody else will write. */
+function copyOut(buf: Uint8Array, n: number): Uint8Array {
+  const from = n === buf.length ? buf : buf.subarray(0, n);
+  if (n > READ_SLAB / 4) return from.slice();
+  if (readSlabUsed + n > READ_SLAB) {
     readSlab = new Uint8Array(READ_SLAB);
     readSlabUsed = 0;
   }
-  const w = readSlab.subarray(readSlabUsed, readSlabUsed + size);
-  readSlabUsed += size;
-  return w;
+  const out = readSlab.subarray(readSlabUsed, readSlabUsed + n);
+  out.set(from);
+  readSlabUsed += (n + 7) & ~7;
+  return out;
 }
 
 class DenoConnection implements Transport {
@@ -187,12 +192,12 @@ class DenoConnection implements Transport {
     }
   }
 
-  /** Reads until EOF, error or close; each read into a fresh buffer; holds back while paused. */
+  /** Reads until EOF, error or close; what each read got is copied out for the core; holds back while paused. */
   async readLoop(): Promise<void> {
     const conn = this.conn;
-    let size = READ_MIN;
+    let buf = new Uint8Array(READ_MIN);
+    let small = 0; // reads in a row that filled less than a quarter of buf
     for (;;) {
-      const buf = readWindow(size);
       let n: number | null;
       try {
         n = await conn.read(buf);
@@ -219,14 +224,24 @@ class DenoConnection implements Transport {
         if (this.state === LINGER) this.lastInput = Date.now();
         continue;
       }
-      // A full read doubles the next window; a short one halves it (an idle connection ends up small).
-      size = n === size ? Math.min(size * 2, READ_MAX) : Math.max(size >> 1, READ_MIN);
+      const bytes = copyOut(buf, n);
+      // A full read doubles the buffer; four reads in a row that fill less than a quarter of it halve
+      // it (a pending read holds its buffer, so an idle connection must end up with a small one; a
+      // busy one must not reallocate on every request).
+      if (n === buf.length) {
+        small = 0;
+        if (n < READ_MAX) buf = new Uint8Array(n * 2);
+      } else if (n >= buf.length >> 2) small = 0;
+      else if (++small >= 4 && buf.length > READ_MIN) {
+        small = 0;
+        buf = new Uint8Array(buf.length >> 1);
+      }
       while (this.paused && this.state === OPEN) await new Promise<void>((resolve) => (this.wake = resolve));
       const state: number = this.state; // may have changed while paused
       if (state === CLOSED) return;
       if (state !== OPEN || this.handle === null) continue;
       try {
-        this.handle.data(n === buf.length ? buf : buf.subarray(0, n));
+        this.handle.data(bytes);
       } catch (err) {
         this.fail(err);
       }
