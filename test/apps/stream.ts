@@ -17,6 +17,8 @@
 //   /file-wrapper [size, block]  wsgi.file_wrapper over a file-like object serving `size` bytes
 //                     (byte i = i % 251); its close() logs "tsgi-test: file closed"
 //   /pattern [size, seed]  one known body of `size` bytes, byte i = (i * 7 + seed) % 251
+//   /pattern-stream [size, chunk, seed]  the same bytes from an async generator, in chunks of
+//                     about `chunk` bytes (lengths vary), each a fresh array
 //   anything else     "METHOD PATH_INFO?QUERY" as a known body (used for pipelining)
 // It must never buffer: every generator yields as it goes.
 import type { Application, Environ } from "../../src/types.ts";
@@ -67,6 +69,17 @@ async function* big(id: string, total: number, chunk: number): AsyncGenerator<Ui
     state.done = true;
   } finally {
     state.finalised = true;
+  }
+}
+
+async function* patternStream(size: number, chunk: number, seed: number): AsyncGenerator<Uint8Array> {
+  let at = 0;
+  for (let k = 0; at < size; k++) {
+    const n = Math.min(size - at, chunk + (k % 7) * 100);
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = ((at + i) * 7 + seed) % 251;
+    at += n;
+    yield out;
   }
 }
 
@@ -136,6 +149,9 @@ const app: Application = (environ, startResponse) => {
       startResponse("200 OK", [["Content-Type", "application/octet-stream"]]);
       return [body];
     }
+    case "/pattern-stream":
+      startResponse("200 OK", [["Content-Type", "application/octet-stream"]]);
+      return patternStream(Number(q.get("size") ?? "1000000"), Number(q.get("chunk") ?? "3000"), Number(q.get("seed") ?? "0"));
     case "/file-wrapper": {
       const size = Number(q.get("size") ?? "100000");
       const block = q.get("block");

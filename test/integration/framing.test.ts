@@ -218,6 +218,28 @@ describe.each(RUNTIMES)("response framing (%s)", (runtime) => {
     );
   }, 60_000);
 
+  test("streamed bodies to clients that read late arrive byte for byte (writes queued behind a pending one)", async () => {
+    const size = 2_000_000;
+    const clients = await Promise.all([0, 1, 2].map(() => RawClient.connect(server().port)));
+    for (const [k, c] of clients.entries()) {
+      c.pause();
+      await c.write(get(`/pattern-stream?size=${size}&chunk=${3000 + k * 1000}&seed=${k}`) + get(`/pattern?size=70000&seed=${k + 1}`));
+    }
+    const other = await RawClient.connect(server().port);
+    for (let i = 0; i < 5; i++) expect(text(await other.request(get("/array")))).toBe("abc");
+    await Promise.all(
+      clients.map(async (c, k) => {
+        c.resume();
+        const streamed = await c.readResponse({ timeoutMs: 30_000 });
+        expect(streamed.framing).toBe("chunked");
+        expect(streamed.body.length, `client ${k}`).toBe(size);
+        expect(streamed.body.findIndex((b, j) => b !== (j * 7 + k) % 251), `client ${k}: first wrong byte`).toBe(-1);
+        const known = await c.readResponse({ timeoutMs: 30_000 });
+        expect(known.body.findIndex((b, j) => b !== (j * 7 + k + 1) % 251), `client ${k}, second response`).toBe(-1);
+      }),
+    );
+  }, 60_000);
+
   test("backpressure: a client that does not read stops the app's generator well before the end", async () => {
     const total = 64 * 1024 * 1024;
     const id = `bp-${runtime}`;
