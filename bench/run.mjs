@@ -2,7 +2,8 @@
 // wrk on 127.0.0.1. For every runtime (node, bun, deno), scenario and round it starts one server
 // pinned to CPU 0, validates one exchange (status and exact body), runs wrk pinned to CPU 1 (or,
 // for idle memory, a client process opening N keep-alive connections), then stops the server.
-// Prints medians per scenario and the tsgi/native ratio; --write also writes bench/RESULTS.md.
+// Prints medians per scenario and the median of the per-round tsgi/native ratios; --write also
+// writes bench/RESULTS.md.
 // It must never listen or connect beyond 127.0.0.1, never leave a server running (every process
 // is killed on error, Ctrl-C and exit), and never report a figure from a server that failed to
 // validate without flagging it.
@@ -13,7 +14,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { measureIdleMemory } from "./lib/memory.mjs";
 import { pinningAvailable, pinned, startServer } from "./lib/procs.mjs";
-import { markdownTable, notes, rows, textTable } from "./lib/report.mjs";
+import { markdownTable, notes, roundRatios, rows, textTable } from "./lib/report.mjs";
 import { SCENARIOS } from "./lib/scenarios.mjs";
 import { exchange } from "./lib/http-wire.mjs";
 import { ensureWrk, errorCount, runWrk } from "./lib/wrk.mjs";
@@ -215,7 +216,7 @@ async function main() {
   const estimate = opts.rounds * opts.runtimes.length * opts.kinds.length * (throughput * (opts.duration + opts.warmup + 1) + memory * 8);
   console.log(`bench: ${opts.rounds} round(s), ${opts.duration} s per run; about ${Math.ceil(estimate / 60)} min\n`);
 
-  const results = {}; // runtime -> scenario -> kind -> { values, errors, failures }
+  const results = {}; // runtime -> scenario -> kind -> { values, byRound, errors, failures }
   for (let round = 0; round < opts.rounds; round++) {
     for (const runtime of opts.runtimes) {
       for (const scenario of opts.scenarios) {
@@ -224,7 +225,7 @@ async function main() {
         if (round % 2 === 1) order.reverse();
         if (opts.kinds.includes("bare")) order.push("bare");
         for (const kind of order) {
-          const entry = (((results[runtime] ??= {})[scenario.name] ??= {})[kind] ??= { values: [], errors: [], failures: [] });
+          const entry = (((results[runtime] ??= {})[scenario.name] ??= {})[kind] ??= { values: [], byRound: [], errors: [], failures: [] });
           const tag = `[${round + 1}/${opts.rounds}] ${runtime.padEnd(4)} ${scenario.name.padEnd(8)} ${kind.padEnd(6)}`;
           const skip = unavailable[`${runtime}/${kind}`];
           if (skip) {
@@ -235,6 +236,7 @@ async function main() {
           try {
             const r = await measure(runtime, kind, scenario, opts, pin);
             entry.values.push(r.value);
+            entry.byRound[round] = r.value;
             entry.errors.push(...r.errors.map((e) => `round ${round + 1}: ${e}`));
             console.log(`${tag} ${r.detail}${r.errors.length ? `  FLAGGED: ${r.errors.join("; ")}` : ""}`);
           } catch (error) {
@@ -256,11 +258,13 @@ async function main() {
   for (const runtime of opts.runtimes) {
     const table = rows(opts.scenarios, results[runtime] ?? {});
     const flagged = notes(opts.scenarios, results[runtime] ?? {});
+    const perRound = roundRatios(opts.scenarios, results[runtime] ?? {});
     const title = `${runtime} (${info.versions[runtime]}): requests/s, median of ${opts.rounds}`;
     console.log(textTable(title, table));
+    if (perRound.length) console.log(`  tsgi/native per round: ${perRound.join("; ")}`);
     for (const n of flagged) console.log(`  ! ${n}`);
     console.log("");
-    sections.push({ runtime, title, table, flagged });
+    sections.push({ runtime, title, table, flagged, perRound });
   }
 
   if (opts.write) {
@@ -271,7 +275,7 @@ async function main() {
       "",
       `- Machine: ${info.nproc} CPUs, ${info.model}, ${info.memory} RAM, ${info.kernel}`,
       `- Runtimes: ${Object.values(info.versions).join("; ")}`,
-      `- Load generator: ${info.wrk}, 1 thread, ${opts.connections} connections, ${opts.duration} s per run after ${opts.warmup} s warm-up, ${opts.rounds} round(s), median shown`,
+      `- Load generator: ${info.wrk}, 1 thread, ${opts.connections} connections, ${opts.duration} s per run after ${opts.warmup} s warm-up, ${opts.rounds} round(s); figures are medians, and tsgi/native is the median of the per-round ratios (tsgi and native run back to back in each round)`,
       `- Pinning: ${pin ? `server on CPU ${SERVER_CPU}, wrk and the idle client on CPU ${LOAD_CPU} (taskset)` : "none (taskset or a second CPU missing)"}`,
       `- Load: ${load}${loadBefore > 0.5 ? " - other work shared the machine, figures are noisy" : ""}`,
       `- Idle memory: ${opts.idleConnections} keep-alive connections that each made one request, server RSS delta (VmRSS) / ${opts.idleConnections}`,
@@ -284,6 +288,7 @@ async function main() {
     ];
     for (const s of sections) {
       md.push(`## ${s.title}`, "", markdownTable(s.table), "");
+      if (s.perRound.length) md.push(`tsgi/native per round: ${s.perRound.join("; ")}`, "");
       if (s.flagged.length) md.push(...s.flagged.map((n) => `- ${n}`), "");
     }
     writeFileSync(path.join(ROOT, "bench/RESULTS.md"), md.join("\n"));

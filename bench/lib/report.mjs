@@ -1,5 +1,6 @@
 // Turns the collected bench figures into the printed tables and bench/RESULTS.md: medians per
-// scenario for tsgi, native and bare, the ratio tsgi/native, and every error or failure flagged.
+// scenario for tsgi, native and bare, the median of the per-round ratios tsgi/native, and every
+// error or failure flagged.
 // It must never drop a flagged run silently or print a figure for a server that failed validation.
 
 export function median(values) {
@@ -20,11 +21,20 @@ function cell(entry, memory) {
   return entry.errors.length || entry.failures.length ? `${text} !` : text;
 }
 
+/** The median over rounds of tsgi/native, each ratio taken within one round (the two ran back to back). */
+export function medianRatio(tsgi, native) {
+  if (!tsgi || !native) return undefined;
+  const ratios = [];
+  tsgi.byRound.forEach((a, round) => {
+    const b = native.byRound[round];
+    if (a !== undefined && b) ratios.push(a / b);
+  });
+  return median(ratios);
+}
+
 function ratio(tsgi, native) {
-  const a = tsgi && median(tsgi.values);
-  const b = native && median(native.values);
-  if (a === undefined || b === undefined || !b) return "-";
-  return (a / b).toFixed(2);
+  const r = medianRatio(tsgi, native);
+  return r === undefined ? "-" : r.toFixed(2);
 }
 
 /** Rows [label, tsgi, native, ratio, bare] for one runtime. */
@@ -33,6 +43,21 @@ export function rows(scenarios, byScenario) {
     const r = byScenario[s.name] ?? {};
     return [s.memory ? `${s.label} (lower is better)` : s.label, cell(r.tsgi, s.memory), cell(r.native, s.memory), ratio(r.tsgi, r.native), cell(r.bare, s.memory)];
   });
+}
+
+/** One line per scenario: its tsgi/native ratio in each round, in round order. */
+export function roundRatios(scenarios, byScenario) {
+  const out = [];
+  for (const s of scenarios) {
+    const r = byScenario[s.name] ?? {};
+    if (!r.tsgi || !r.native) continue;
+    const each = r.tsgi.byRound.map((a, round) => {
+      const b = r.native.byRound[round];
+      return a !== undefined && b ? (a / b).toFixed(2) : "-";
+    });
+    if (each.length) out.push(`${s.name}: ${each.join(" ")}`);
+  }
+  return out;
 }
 
 /** Every flagged thing of one runtime as text lines. */
