@@ -64,6 +64,8 @@ const READ_MAX = 128 * 1024;
 const STAGING_SIZE = 128 * 1024;
 const STAGING_STEP = 16 * 1024;
 const STAGING_POOL = 4 * 1024 * 1024;
+/** At most this many kept buffers (bounds the search for one that fits). */
+const STAGING_KEPT = 64;
 const staging: Uint8Array[] = [];
 let stagingBytes = 0;
 
@@ -83,7 +85,7 @@ function takeStaging(total: number): Uint8Array {
 
 /** A staging buffer whose write is done: kept for the next join while the pool has room. */
 function releaseStaging(buf: Uint8Array): void {
-  if (stagingBytes + buf.length > STAGING_POOL) return;
+  if (stagingBytes + buf.length > STAGING_POOL || staging.length >= STAGING_KEPT) return;
   staging.push(buf);
   stagingBytes += buf.length;
 }
