@@ -11,6 +11,7 @@ import type { Listener, Platform, SignalName } from "./serve.ts";
 import { LINGER_QUIET_MS, lingerLeft } from "./linger.ts";
 import { describeListenError } from "./listen-error.ts";
 import { errorText } from "../src/errors.ts";
+import { allocBytes } from "../src/bytes.ts";
 
 // The few Deno APIs used here, declared locally: tsc runs with Bun and Node types only.
 interface DenoNetAddr {
@@ -96,24 +97,13 @@ const LINGER = 2; // FIN sent: reading and discarding until the peer's FIN
 const CLOSED = 3;
 
 // Each connection reads into its own buffer, reused from read to read, and what arrived is copied
-// into memory cut from shared slabs, which the core may keep: fresh memory per read is what arrived,
-// not the size of the read buffer (fresh memory costs page faults, zeroing and GC on Deno).
-// A region is never handed out twice.
-const READ_SLAB = 512 * 1024;
-let readSlab = new Uint8Array(READ_SLAB);
-let readSlabUsed = 0;
+// into memory the core may keep (allocBytes: small copies share slabs): fresh memory per read is
+// what arrived, not the size of the read buffer (fresh memory costs page faults, zeroing and GC on Deno).
 
 /** buf[0, n) copied into memory nobody else will write. */
 function copyOut(buf: Uint8Array, n: number): Uint8Array {
-  const from = n === buf.length ? buf : buf.subarray(0, n);
-  if (n > READ_SLAB / 4) return from.slice();
-  if (readSlabUsed + n > READ_SLAB) {
-    readSlab = new Uint8Array(READ_SLAB);
-    readSlabUsed = 0;
-  }
-  const out = readSlab.subarray(readSlabUsed, readSlabUsed + n);
-  out.set(from);
-  readSlabUsed += (n + 7) & ~7;
+  const out = allocBytes(n);
+  out.set(n === buf.length ? buf : buf.subarray(0, n));
   return out;
 }
 

@@ -11,9 +11,12 @@ const SLAB_MAX_ITEM = 4096;
 let slab = new Uint8Array(SLAB);
 let slabUsed = 0;
 
-/** A zero-filled array of n bytes (small ones from the slab). */
+/**
+ * A zero-filled array of n bytes (small ones from the slab, even the smallest: on Deno every
+ * new Uint8Array costs ~166 ns, a slab view ~15 ns; on Node and Bun the two cost about the same).
+ */
 export function allocBytes(n: number): Uint8Array {
-  if (n > SLAB_MAX_ITEM || n <= 64) return new Uint8Array(n);
+  if (n > SLAB_MAX_ITEM || n === 0) return new Uint8Array(n);
   if (slabUsed + n > SLAB) {
     slab = new Uint8Array(SLAB);
     slabUsed = 0;
