@@ -3,7 +3,7 @@
 //
 // Strings are shown as they are. As in PEP 3333, request bytes (PATH_INFO, HTTP_* values) are
 // carried as Latin-1 strings, so a non-ASCII path shows here as one character per byte.
-import type { Application } from "../src/types.ts";
+import type { Application } from "../src/wsgi/types.ts";
 
 /** How one value is shown: strings as they are, arrays as JSON, objects and functions by type. */
 function show(value: unknown): string {

@@ -4,7 +4,7 @@
 //   bun run serve examples/hello.ts
 //   deno run --allow-net --allow-read serve.ts examples/hello.ts
 //   node dist/serve.js examples/hello.ts
-import type { Application } from "../src/types.ts";
+import type { Application } from "../src/wsgi/types.ts";
 
 const app: Application = (_environ, startResponse) => {
   // Status and headers first; nothing is sent until the body produces its first chunk.

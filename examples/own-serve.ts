@@ -6,7 +6,7 @@
 //   Node 20 cannot run .ts files: bundle it first, then run the bundle:
 //   npx esbuild examples/own-serve.ts --bundle --platform=node --format=esm --outfile=own-serve.mjs
 //   node own-serve.mjs
-import { serve } from "../runtimes/serve.ts";
+import { serve } from "../runtimes/index.ts";
 import app from "./hello.ts";
 
 // Options are the command line's, in milliseconds for times: e.g. { keepAliveTimeout: 5_000 }.

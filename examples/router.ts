@@ -4,7 +4,7 @@
 //
 //   curl http://127.0.0.1:8888/hello/Ada
 //   curl -d '{"x": 1}' -H 'Content-Type: application/json' http://127.0.0.1:8888/echo
-import type { Application, Body, Environ, Header, StartResponse } from "../src/types.ts";
+import type { Application, Body, Environ, Header, StartResponse } from "../src/wsgi/types.ts";
 
 /** A route handler: a WSGI app that also gets the path parameters. */
 export type Handler = (

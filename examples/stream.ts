@@ -3,7 +3,7 @@
 // It must never set Content-Length: the length is not known when the first line goes out.
 //
 //   curl -N http://127.0.0.1:8888/    (-N: show each line as it arrives)
-import type { Application } from "../src/types.ts";
+import type { Application } from "../src/wsgi/types.ts";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -3,7 +3,7 @@
 // It must never read more than the server allows (the server caps the body; see --max-body-size).
 //
 //   curl --data-binary @somefile http://127.0.0.1:8888/
-import type { Application } from "../src/types.ts";
+import type { Application } from "../src/wsgi/types.ts";
 
 const app: Application = async (environ, startResponse) => {
   const method = environ.REQUEST_METHOD;

@@ -1,7 +1,7 @@
 // Bench app: a streamed text/plain response of 64 chunks of 1 KiB ("y") produced by an async
 // generator, so the length is unknown and the server must send it chunked.
 // It must do exactly what bench/native/* do with their ReadableStream / res.write loop.
-import type { Body, Environ, StartResponse } from "../../src/types.ts";
+import type { Body, Environ, StartResponse } from "../../src/wsgi/types.ts";
 
 const CHUNK = new Uint8Array(1024).fill(0x79); // "y"
 const CHUNK_COUNT = 64;

@@ -4,7 +4,7 @@
 // /noread (answers without reading), /count (how many requests reached the app).
 // Read errors are never caught: the server decides the response (400, 408, 413).
 // It must never read past what the mode asks for.
-import type { Application, InputStream } from "../../src/types.ts";
+import type { Application, InputStream } from "../../src/wsgi/types.ts";
 
 let calls = 0;
 

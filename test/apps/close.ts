@@ -9,7 +9,7 @@
 //   /throw-first   an iterable with close() whose first next() throws
 //   /count      JSON {close, finally, return} for the tag
 // It must never call its own close(): only the server does.
-import type { Application, Chunk } from "../../src/types.ts";
+import type { Application, Chunk } from "../../src/wsgi/types.ts";
 
 interface Counts {
   close: number;

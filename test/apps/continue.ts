@@ -1,7 +1,7 @@
 // Test app for Expect: 100-continue: /read reads the whole body and echoes it; every other path
 // answers "no read" without touching wsgi.input; /count says how many requests reached the app.
 // It must never read the body except on /read.
-import type { Application } from "../../src/types.ts";
+import type { Application } from "../../src/wsgi/types.ts";
 
 let calls = 0;
 

@@ -1,7 +1,7 @@
 // Test app: answers every request with its environ as JSON. Strings, booleans, numbers and arrays
 // are copied as they are; other values are described by type (and the methods of wsgi.input,
 // wsgi.errors are listed). It must never read the body or change environ.
-import type { Application } from "../../src/types.ts";
+import type { Application } from "../../src/wsgi/types.ts";
 
 const app: Application = (environ, startResponse) => {
   const out: Record<string, unknown> = {};

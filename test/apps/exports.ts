@@ -2,7 +2,7 @@
 //   app          answers "app"         application  answers "application"
 //   other        answers "other"       notAFunction is a number
 // It must never have a default export (the CLI falls back to `app` here).
-import type { Application } from "../../src/types.ts";
+import type { Application } from "../../src/wsgi/types.ts";
 
 function answer(name: string): Application {
   return (_environ, startResponse) => {

@@ -25,7 +25,7 @@
 //   /stall-after-headers    yields "x" then never again
 // Errors carry "tsgi-test: boom <route>" so tests can find the log line. It must never catch an
 // error a route is meant to let escape.
-import type { Application, Body, Environ, Header } from "../../src/types.ts";
+import type { Application, Body, Environ, Header } from "../../src/wsgi/types.ts";
 
 const never = () => new Promise<never>(() => {});
 const text: Header = ["Content-Type", "text/plain"];

@@ -21,7 +21,7 @@
 //                     about `chunk` bytes (lengths vary), each a fresh array
 //   anything else     "METHOD PATH_INFO?QUERY" as a known body (used for pipelining)
 // It must never buffer: every generator yields as it goes.
-import type { Application, Environ } from "../../src/types.ts";
+import type { Application, Environ } from "../../src/wsgi/types.ts";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

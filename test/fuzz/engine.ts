@@ -1,13 +1,13 @@
 // The fuzzer of the core: a seeded PRNG, generators of random and mutated requests (from the unit
 // corpus), random splitting, and a checker that runs each input through fresh in-process ServerCores
 // (fake transport, a sync echo app that does not read the body and an async one that does) and
-// asserts the wire properties BEHAVIOUR.md promises. Runs under vitest (Node) and Bun.
+// asserts the wire properties docs/interface.md promises. Runs under vitest (Node) and Bun.
 // It must never import a runtime API, never depend on wall-clock time (settle() only drains
 // microtasks), and never relax a property to make a run pass.
-import { ServerCore } from "../../src/server.ts";
-import type { Application, Environ } from "../../src/types.ts";
-import type { CoreOptions } from "../../src/options.ts";
-import type { ConnectionHandle, Transport } from "../../src/transport.ts";
+import { ServerCore } from "../../src/server/server.ts";
+import type { Application, Environ } from "../../src/wsgi/types.ts";
+import type { CoreOptions } from "../../src/server/options.ts";
+import type { ConnectionHandle, Transport } from "../../src/server/transport.ts";
 import { MALFORMED, VALID } from "../unit/cases.ts";
 import { REASONS as ALL_REASONS } from "../helpers/reasons.ts";
 
@@ -248,20 +248,24 @@ export function randomCuts(rng: Rng, length: number): number[] {
 class Recorder implements Transport {
   copies: Uint8Array[] = [];
   refs: Uint8Array[] = [];
-  ends = 0;
-  destroys = 0;
+  closes = 0;
+  aborts = 0;
   writeAfterEnd = false;
   write(data: Uint8Array): boolean {
-    if (this.ends > 0 || this.destroys > 0) this.writeAfterEnd = true;
+    if (this.closes > 0 || this.aborts > 0) this.writeAfterEnd = true;
     this.refs.push(data);
     this.copies.push(data.slice());
     return true;
   }
-  end(): void {
-    this.ends++;
+  writev(parts: readonly Uint8Array[]): boolean {
+    for (const p of parts) this.write(p);
+    return true;
   }
-  destroy(): void {
-    this.destroys++;
+  close(): void {
+    this.closes++;
+  }
+  abort(): void {
+    this.aborts++;
   }
   pauseReading(): void {}
   resumeReading(): void {}
@@ -339,12 +343,12 @@ export async function runOnce(app: AppName, input: Uint8Array, cuts: readonly nu
     let from = 0;
     for (const to of [...cuts, input.length]) {
       // A copy per piece, as a driver would hand over fresh buffers.
-      handle.data(input.slice(from, to));
+      handle.received(input.slice(from, to));
       from = to;
       if (app !== "sync") await settle();
     }
     if (fin) {
-      handle.end();
+      handle.peerFinished();
       if (app !== "sync") await settle();
     }
     await settle();
@@ -353,7 +357,7 @@ export async function runOnce(app: AppName, input: Uint8Array, cuts: readonly nu
   }
   const text = t.text(t.copies);
   if (problem === null && t.text(t.refs) !== text) problem = "a buffer handed to write() was changed afterwards";
-  if (problem === null && t.writeAfterEnd) problem = "write() after end()/destroy()";
+  if (problem === null && t.writeAfterEnd) problem = "write() after close()/abort()";
   try {
     handle?.closed();
     await settle();
@@ -361,7 +365,7 @@ export async function runOnce(app: AppName, input: Uint8Array, cuts: readonly nu
     problem ??= `exception from closed(): ${String(e)}`;
   }
   if (core.connectionCount !== 0 && problem === null) problem = `connectionCount is ${core.connectionCount} after closed()`;
-  return { out: text.replace(/\r\nDate: [^\r\n]*\r\n/g, "\r\nDate: X\r\n"), ended: t.ends > 0, destroyed: t.destroys > 0, problem };
+  return { out: text.replace(/\r\nDate: [^\r\n]*\r\n/g, "\r\nDate: X\r\n"), ended: t.closes > 0, destroyed: t.aborts > 0, problem };
 }
 
 // ---------------------------------------------------------------- checking the output

@@ -1,6 +1,6 @@
 // Shared assertions for integration tests: the exact shape of a response the server generates
-// itself (BEHAVIOUR.md "Responses the server generates itself"), the Date format, and "send this,
-// get that error, then the socket closes". It must never relax what BEHAVIOUR.md specifies.
+// itself (docs/interface.md "Responses the server generates itself"), the Date format, and "send this,
+// get that error, then the socket closes". It must never relax what docs/interface.md specifies.
 import { expect } from "vitest";
 import { type HttpResponse, RawClient, header, headerNames, show, text } from "./raw.ts";
 

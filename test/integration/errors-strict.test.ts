@@ -1,4 +1,4 @@
-// Strict request parsing on every runtime: every malformed case in BEHAVIOUR.md gets its exact
+// Strict request parsing on every runtime: every malformed case in docs/interface.md gets its exact
 // status in the server's error shape (Connection: close, body "<code> <reason>: <detail>\n") and
 // the socket is closed afterwards with nothing more sent. A few near-misses that must be accepted
 // are checked too, so a server that rejects everything cannot pass.

@@ -1,10 +1,10 @@
 // Unit tests of the body framing readers (LengthReader, ChunkedReader): they deliver exactly the
 // body bytes, stop at the body's end whatever follows, resume across any split, and refuse
-// malformed chunked framing with the status BEHAVIOUR.md gives. It must never test through a socket.
+// malformed chunked framing with the status docs/interface.md gives. It must never test through a socket.
 import { describe, expect, test } from "vitest";
-import { type BodyReader, ChunkedReader, LengthReader } from "../../src/body.ts";
+import { type BodyReader, ChunkedReader, LengthReader } from "../../src/http/body-readers.ts";
 import { HttpError } from "../../src/errors.ts";
-import type { HeadLimits } from "../../src/head.ts";
+import type { HeadLimits } from "../../src/http/limits.ts";
 import { bytes, latin1 } from "./fake.ts";
 
 const LIMITS: HeadLimits = { maxRequestLine: 8192, maxHeadSize: 16384, maxHeaderCount: 100, maxBodySize: 1 << 20 };

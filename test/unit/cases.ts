@@ -1,8 +1,8 @@
 // Request corpora shared by the unit tests and the fuzzer: malformed requests with the exact status
-// BEHAVIOUR.md gives them, and valid request streams (single and pipelined) with the statuses of
+// docs/interface.md gives them, and valid request streams (single and pipelined) with the statuses of
 // their responses. Data only (strings are Latin-1: one char per byte). It must never hold a case
-// whose expected status is not what BEHAVIOUR.md or RFC 9112 says.
-import type { CoreOptions } from "../../src/options.ts";
+// whose expected status is not what docs/interface.md or RFC 9112 says.
+import type { CoreOptions } from "../../src/server/options.ts";
 
 export interface BadCase {
   name: string;
@@ -206,7 +206,7 @@ export interface GoodCase {
   bodyError?: boolean;
   /**
    * With an app that does not read the body, the connection closes after this (first) request's
-   * response: BEHAVIOUR.md, a 100-continue that was expected and never sent closes the connection.
+   * response: docs/interface.md, a 100-continue that was expected and never sent closes the connection.
    */
   unreadCloses?: boolean;
   options?: Partial<CoreOptions>;

@@ -3,8 +3,8 @@
 // closed(), timeouts, and graceful shutdown. It must never synchronise with sleeps: waits are for
 // transport events (timeouts are the core's own timers firing) or settle() where nothing may happen.
 import { afterEach, describe, expect, test } from "vitest";
-import type { Application, Body } from "../../src/types.ts";
-import type { CoreOptions } from "../../src/options.ts";
+import type { Application, Body } from "../../src/wsgi/types.ts";
+import type { CoreOptions } from "../../src/server/options.ts";
 import { type Client, FakeTransport, connect, finalStatuses, latin1, normaliseDate, settle } from "./fake.ts";
 import { expectErrorResponse } from "./error-shape.ts";
 
@@ -294,19 +294,19 @@ describe("a repeated head reuses its parse (LastHead)", () => {
   });
 });
 
-describe("the peer's FIN (handle.end())", () => {
+describe("the peer's FIN (handle.peerFinished())", () => {
   test("on an idle connection: the connection is ended, nothing written", () => {
     const c = open(pathApp());
-    c.handle.end();
-    expect(c.transport.ends).toBe(1);
+    c.handle.peerFinished();
+    expect(c.transport.closes).toBe(1);
     expect(c.transport.text).toBe("");
   });
 
   test("in the middle of a head: ended without a response", () => {
     const c = open(pathApp());
     c.send("GET / HTTP/1.1\r\nHo");
-    c.handle.end();
-    expect(c.transport.ends).toBe(1);
+    c.handle.peerFinished();
+    expect(c.transport.closes).toBe(1);
     expect(c.transport.text).toBe("");
   });
 
@@ -318,7 +318,7 @@ describe("the peer's FIN (handle.end())", () => {
       return ["late"];
     });
     c.send(req("/"));
-    c.handle.end();
+    c.handle.peerFinished();
     await settle();
     release();
     await c.transport.untilClosed();
@@ -339,7 +339,7 @@ describe("the peer's FIN (handle.end())", () => {
     });
     c.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc");
     await settle();
-    c.handle.end();
+    c.handle.peerFinished();
     await settle();
     expect(readError).toBeInstanceOf(Error);
     expect(c.transport.text).not.toContain("200 OK");
@@ -350,7 +350,7 @@ describe("the peer's FIN (handle.end())", () => {
     const c = open(pathApp(false));
     c.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc");
     await c.transport.untilResponses(1);
-    c.handle.end();
+    c.handle.peerFinished();
     await settle();
     expect(c.transport.closed, "nothing more can arrive, yet the connection is open").toBe(true);
   });
@@ -398,8 +398,8 @@ describe("the driver's closed() (client gone)", () => {
     c.handle.closed();
     expect(() => {
       c.send(req("/"));
-      c.handle.end();
-      c.handle.drain();
+      c.handle.peerFinished();
+      c.handle.writable();
       c.handle.closed();
     }).not.toThrow();
     expect(c.transport.text).toBe("");
@@ -498,7 +498,7 @@ describe("graceful shutdown", () => {
     await c.transport.untilResponses(1);
     let done = false;
     const p = c.core.shutdown().then(() => (done = true));
-    expect(c.transport.ends).toBe(1);
+    expect(c.transport.closes).toBe(1);
     await settle();
     expect(done).toBe(false);
     c.handle.closed();
@@ -520,7 +520,7 @@ describe("graceful shutdown", () => {
     const late = new FakeTransport();
     c.core.open(late, { remoteAddress: "192.0.2.9", remotePort: 9 });
     expectErrorResponse(late.text, 503);
-    expect(late.ends).toBe(1);
+    expect(late.closes).toBe(1);
     release();
     await c.transport.untilClosed();
     expect(normaliseDate(c.transport.text)).toBe(ok("bye", ["Connection: close"]));

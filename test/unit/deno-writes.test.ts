@@ -1,11 +1,11 @@
 // Unit tests of the Deno driver's write path with a fake Deno.Conn whose writes complete only when
 // the test says so (and may be partial): chunks queued behind a pending write, joined in staging
 // buffers that are reused once written, must reach the wire whole, once and in order.
-// These run under Node (vitest) against runtimes/deno.ts's DenoConnection: only the fake conn is
+// These run under Node (vitest) against runtimes/deno/sockets.ts's DenoConnection: only the fake conn is
 // Deno-shaped. The integration tests cover the real driver on Deno; this covers the orders of
 // completion they cannot force. It must never wait on time: each step settles microtasks only.
 import { describe, expect, test } from "vitest";
-import { DenoConnection, type DenoConn } from "../../runtimes/deno.ts";
+import { DenoConnection, type DenoConn, sharedState } from "../../runtimes/deno/sockets.ts";
 import { settle } from "./fake.ts";
 
 /** A Deno.Conn whose writes the test completes: accept(n) lets the kernel take n bytes of the oldest pending write. */
@@ -54,9 +54,9 @@ function joined(parts: Uint8Array[]): number[] {
 
 function open(): { conn: FakeConn; t: DenoConnection; drains: () => number } {
   const conn = new FakeConn();
-  const t = new DenoConnection(conn, () => {});
+  const t = new DenoConnection(conn, sharedState(() => {}));
   let drains = 0;
-  t.handle = { data() {}, drain: () => drains++, end() {}, closed() {} };
+  t.handle = { received() {}, writable: () => drains++, peerFinished() {}, closed() {} };
   return { conn, t, drains: () => drains };
 }
 

@@ -1,4 +1,4 @@
-// The exact shape of a response the server generates itself (BEHAVIOUR.md "Responses the server
+// The exact shape of a response the server generates itself (docs/interface.md "Responses the server
 // generates itself"), as a vitest assertion for the unit tests. It must never relax that shape.
 import { expect } from "vitest";
 import { normaliseDate } from "./fake.ts";

@@ -2,10 +2,10 @@
 // every write (by reference and as a copy made at write time), end(), destroy() and read pausing,
 // and lets a test wait for an event on the transport. It must never sleep or poll: waits resolve on
 // a transport event, and the only timer is a safety net that fails the wait with what was written.
-import { ServerCore } from "../../src/server.ts";
-import type { Application } from "../../src/types.ts";
-import type { CoreOptions } from "../../src/options.ts";
-import type { ConnectionHandle, Transport } from "../../src/transport.ts";
+import { ServerCore } from "../../src/server/server.ts";
+import type { Application } from "../../src/wsgi/types.ts";
+import type { CoreOptions } from "../../src/server/options.ts";
+import type { ConnectionHandle, Transport } from "../../src/server/transport.ts";
 
 const latin1Decoder = new TextDecoder("latin1");
 
@@ -29,7 +29,7 @@ export function normaliseDate(s: string): string {
 /** Safety net for a wait on the fake transport (a failing test reports what it got instead of hanging). */
 const WAIT_MS = 2_000;
 
-export type TransportEvent = "write" | "end" | "destroy" | "pause" | "resume";
+export type TransportEvent = "write" | "close" | "abort" | "pause" | "resume";
 
 export class FakeTransport implements Transport {
   /** Every write, the array exactly as the core passed it. */
@@ -38,8 +38,10 @@ export class FakeTransport implements Transport {
   readonly copies: Uint8Array[] = [];
   /** What write() returns: false simulates a full socket buffer. */
   writeResult = true;
-  ends = 0;
-  destroys = 0;
+  /** close() calls (our FIN after the queued bytes). */
+  closes = 0;
+  /** abort() calls (dropped at once). */
+  aborts = 0;
   paused = false;
   /** Every call in order. */
   readonly events: TransportEvent[] = [];
@@ -51,13 +53,22 @@ export class FakeTransport implements Transport {
     this.record("write");
     return this.writeResult;
   }
-  end(): void {
-    this.ends++;
-    this.record("end");
+  /** Several parts in one call: each recorded as written, one event. */
+  writev(parts: readonly Uint8Array[]): boolean {
+    for (const p of parts) {
+      this.writes.push(p);
+      this.copies.push(p.slice());
+    }
+    this.record("write");
+    return this.writeResult;
   }
-  destroy(): void {
-    this.destroys++;
-    this.record("destroy");
+  close(): void {
+    this.closes++;
+    this.record("close");
+  }
+  abort(): void {
+    this.aborts++;
+    this.record("abort");
   }
   pauseReading(): void {
     this.paused = true;
@@ -68,9 +79,9 @@ export class FakeTransport implements Transport {
     this.record("resume");
   }
 
-  /** The transport was ended or destroyed. */
+  /** The transport was closed or aborted. */
   get closed(): boolean {
-    return this.ends > 0 || this.destroys > 0;
+    return this.closes > 0 || this.aborts > 0;
   }
 
   /** All bytes written, as Latin-1 text (from the copies). */
@@ -103,14 +114,14 @@ export class FakeTransport implements Transport {
     });
   }
 
-  /** Resolves when the transport is ended or destroyed. */
+  /** Resolves when the transport is closed or aborted. */
   untilClosed(): Promise<void> {
-    return this.until(() => this.closed, "end() or destroy()");
+    return this.until(() => this.closed, "close() or abort()");
   }
 
   /** Resolves when the transport is closed or the output holds `n` complete final responses. */
   untilClosedOr(n: number, heads: readonly number[] = []): Promise<void> {
-    return this.until(() => this.closed || countFinalResponses(this.text, heads) >= n, `end() or ${n} complete responses`);
+    return this.until(() => this.closed || countFinalResponses(this.text, heads) >= n, `close() or ${n} complete responses`);
   }
 
   /** Resolves when the output holds `n` complete final responses (see countFinalResponses). */
@@ -207,7 +218,7 @@ export function connect(app: Application, options: Partial<CoreOptions> = {}): C
     handle,
     logs,
     send(data) {
-      handle.data(typeof data === "string" ? bytes(data) : data);
+      handle.received(typeof data === "string" ? bytes(data) : data);
     },
   };
 }

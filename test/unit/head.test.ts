@@ -1,10 +1,14 @@
-// Unit tests of the request-head parser (HeadScanner + parseHead): every valid request form of
-// RFC 9112 with the fields environ is built from, and every malformed case of BEHAVIOUR.md with its
-// exact status. It must never test through a socket or accept a status BEHAVIOUR.md does not give.
+// Unit tests of the request-head parser (HeadScanner + RequestHeadParser): every valid request form
+// of RFC 9112 with the fields environ is built from, and every malformed case of docs/interface.md
+// section 11 with its exact status. It must never test through a socket or accept a status that
+// RFC 9112 / docs/interface.md does not give.
 import { describe, expect, test } from "vitest";
-import { BODY_CHUNKED, BODY_LENGTH, BODY_NONE, type HeadLimits, HeadScanner, type RequestHead, parseHead } from "../../src/head.ts";
+import { HeadScanner } from "../../src/http/head-scanner.ts";
+import { type RequestHead, RequestHeadParser } from "../../src/http/request-head.ts";
+import { BODY_CHUNKED, BODY_LENGTH, BODY_NONE } from "../../src/http/request-framing.ts";
+import type { HeadLimits } from "../../src/http/limits.ts";
 import { HttpError } from "../../src/errors.ts";
-import { DEFAULT_OPTIONS } from "../../src/options.ts";
+import { DEFAULT_OPTIONS } from "../../src/server/options.ts";
 import { MALFORMED, isBodyCase } from "./cases.ts";
 import { bytes } from "./fake.ts";
 
@@ -14,6 +18,11 @@ const DEFAULT_LIMITS: HeadLimits = {
   maxHeaderCount: DEFAULT_OPTIONS.maxHeaderCount,
   maxBodySize: DEFAULT_OPTIONS.maxBodySize,
 };
+
+/** A fresh parser (its own caches) with these limits. */
+function parseHead(buf: Uint8Array, start: number, end: number, limits: HeadLimits): RequestHead {
+  return new RequestHeadParser(limits).parse(buf, start, end);
+}
 
 /** Scans and parses the head at the start of `text`; throws when it is incomplete. */
 function parse(text: string, limits: Partial<HeadLimits> = {}): RequestHead {
@@ -288,12 +297,12 @@ describe("HeadScanner resumes across calls", () => {
   });
 });
 
-describe("malformed requests get the status BEHAVIOUR.md gives them", () => {
+describe("malformed requests get the status docs/interface.md gives them", () => {
   // Body-level cases (chunked framing, trailers) are checked on the wire in rejections.test.ts.
   const headCases = MALFORMED.filter((c) => !isBodyCase(c));
 
   test.each(headCases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
-    const limits: Partial<HeadLimits> = {};
+    const limits: { -readonly [K in keyof HeadLimits]?: number } = {};
     for (const k of ["maxRequestLine", "maxHeadSize", "maxHeaderCount", "maxBodySize"] as const) {
       const v = c.options?.[k];
       if (v !== undefined) limits[k] = v;

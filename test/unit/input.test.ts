@@ -2,7 +2,7 @@
 // readline(size), readlines(hint), async iteration, the empty read at the end, bodies arriving in
 // pieces, and chunked bodies. It must never wait on time: the app's reads resolve as bytes are fed.
 import { afterEach, describe, expect, test } from "vitest";
-import type { Application, InputStream } from "../../src/types.ts";
+import type { Application, InputStream } from "../../src/wsgi/types.ts";
 import { type Client, connect, latin1, normaliseDate, settle } from "./fake.ts";
 
 const clients: Client[] = [];

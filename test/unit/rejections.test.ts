@@ -1,9 +1,9 @@
 // Malformed requests through a ServerCore on a fake transport: each gets the server's own error
-// response in the exact shape BEHAVIOUR.md gives (status line, header order, body), the app is never
+// response in the exact shape docs/interface.md gives (status line, header order, body), the app is never
 // called, nothing after the bad request is answered, and the connection is ended.
 // It must never accept an error response in any other shape.
 import { describe, expect, test } from "vitest";
-import type { Application } from "../../src/types.ts";
+import type { Application } from "../../src/wsgi/types.ts";
 import { MALFORMED, SMALL, isBodyCase } from "./cases.ts";
 import { connect, normaliseDate } from "./fake.ts";
 import { expectErrorResponse } from "./error-shape.ts";
@@ -38,12 +38,12 @@ describe("malformed requests", () => {
     expect(client.transport.closed, "the connection is ended after the error response").toBe(true);
     expectErrorResponse(client.transport.text, c.status);
     if (!isBodyCase(c)) expect(calls, "the app is never called for a request refused on its head").toEqual([]);
-    expect(client.transport.destroys).toBe(0);
+    expect(client.transport.aborts).toBe(0);
     expect(client.transport.textByReference).toBe(client.transport.text);
     // Nothing more is answered, even when more bytes arrive.
     const written = client.transport.text;
     client.send(FOLLOWING);
-    client.handle.end();
+    client.handle.peerFinished();
     expect(client.transport.text).toBe(written);
     client.handle.closed();
   });
@@ -94,7 +94,7 @@ describe("how refusals look and when they happen", () => {
   });
 
   test("many empty lines before a request line are not accepted without bound", async () => {
-    // BEHAVIOUR.md: "Up to a few empty lines (CRLF) before the request line are ignored." A client
+    // docs/interface.md: "Up to a few empty lines (CRLF) before the request line are ignored." A client
     // that sends nothing but CRLFs must not make the server buffer them past the head-size limit.
     const client = connect(recorder(false).app, { maxHeadSize: 256 });
     client.send("\r\n".repeat(200));

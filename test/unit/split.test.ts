@@ -5,8 +5,8 @@
 // one answers without reading it. It must never compare outputs with Date left in, or feed the
 // next piece before the core has done all it can with the previous one.
 import { describe, expect, test } from "vitest";
-import type { Application, Environ } from "../../src/types.ts";
-import type { CoreOptions } from "../../src/options.ts";
+import type { Application, Environ } from "../../src/wsgi/types.ts";
+import type { CoreOptions } from "../../src/server/options.ts";
 import { type GoodCase, MALFORMED, SMALL, VALID, isBodyCase } from "./cases.ts";
 import { bytes, connect, finalStatuses, latin1, normaliseDate, settle } from "./fake.ts";
 
@@ -41,7 +41,7 @@ async function run(app: Application, pieces: Uint8Array[], options: Partial<Core
   const client = connect(app, options);
   try {
     for (const p of pieces) {
-      client.handle.data(p);
+      client.handle.received(p);
       await settle();
     }
     expect(client.transport.textByReference, "a buffer was changed after it was written").toBe(client.transport.text);

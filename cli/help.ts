@@ -1,0 +1,32 @@
+// The --help text: usage, then every option of the table with its default, one per line.
+// Must never parse argv or print (main.ts prints it).
+
+import { DEFAULT_OPTIONS } from "../src/server/options.ts";
+import { OPTIONS, type OptionSpec } from "./options.ts";
+
+function shownDefault(spec: OptionSpec): string {
+  if (spec.shownDefault !== undefined) return spec.shownDefault;
+  if (spec.key === undefined) return "";
+  const value = DEFAULT_OPTIONS[spec.key];
+  if (spec.kind === "seconds" && typeof value === "number") return String(value / 1000);
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
+
+export function helpText(): string {
+  const rows = OPTIONS.map((spec) => {
+    const names = `${spec.short ? `-${spec.short}, ` : "    "}--${spec.long}${spec.metavar ? ` ${spec.metavar}` : ""}`;
+    const def = shownDefault(spec);
+    return [names, def === "" ? spec.help : `${spec.help} (default: ${def})`] as const;
+  });
+  const width = Math.max(...rows.map(([names]) => names.length)) + 2;
+  return [
+    "usage: serve [options] MODULE[:NAME]",
+    "",
+    "Serves the WSGI-style application exported by MODULE (a file path) as NAME,",
+    "by default the default export, then `app`, then `application`.",
+    "Times are in seconds (fractions allowed), sizes in bytes.",
+    "",
+    "options:",
+    ...rows.map(([names, text]) => `  ${names.padEnd(width)}${text}`),
+  ].join("\n");
+}

@@ -1,0 +1,58 @@
+// The command line's options as data: each flag, its value kind, the CoreOptions field it sets,
+// its help text and how it is checked. Must never parse argv or touch any runtime API.
+
+import type { CoreOptions } from "../src/server/options.ts";
+import { DEFAULT_BIND } from "../runtimes/bind.ts";
+
+/** The package version printed by --version (keep in step with package.json). */
+export const VERSION = "0.1.0";
+
+export type ValueKind = "seconds" | "bytes" | "count" | "text";
+
+/** One command-line option. `key` is the CoreOptions field it sets; `min` the smallest number allowed. */
+export interface OptionSpec {
+  readonly long: string;
+  readonly short?: string;
+  /** The placeholder shown in --help; absent for a flag that takes no value. */
+  readonly metavar?: string;
+  readonly kind?: ValueKind;
+  readonly key?: keyof CoreOptions;
+  readonly min?: number;
+  readonly help: string;
+  /** What --help shows as the default when it is not read from DEFAULT_OPTIONS. */
+  readonly shownDefault?: string;
+  /** Returns an error phrase when the text is not acceptable, else null. */
+  readonly check?: (text: string) => string | null;
+  /** Turns accepted text into the stored value. */
+  readonly normalize?: (text: string) => string;
+}
+
+function checkRootPath(text: string): string | null {
+  if (text === "") return null;
+  if (!text.startsWith("/")) return "expected a path starting with \"/\"";
+  if (/[\x00-\x20\x7f?#]/.test(text)) return "expected a path without spaces, control characters, \"?\" or \"#\"";
+  return null;
+}
+
+function checkHeaderValue(text: string): string | null {
+  return /[^\t\x20-\x7e\x80-\xff]/.test(text) ? "expected a header value of printable Latin-1 characters (no control characters)" : null;
+}
+
+export const OPTIONS: readonly OptionSpec[] = [
+  { long: "bind", short: "b", metavar: "ADDRESS", help: "HOST:PORT, [IPV6]:PORT or unix:PATH", shownDefault: DEFAULT_BIND },
+  { long: "keep-alive", metavar: "SECONDS", kind: "seconds", key: "keepAliveTimeout", min: 0, help: "close an idle keep-alive connection after this long" },
+  { long: "head-timeout", metavar: "SECONDS", kind: "seconds", key: "headTimeout", min: 0.001, help: "a request head must arrive within this time" },
+  { long: "body-timeout", metavar: "SECONDS", kind: "seconds", key: "bodyTimeout", min: 0.001, help: "some of an awaited request body must arrive within this time" },
+  { long: "response-timeout", metavar: "SECONDS", kind: "seconds", key: "responseTimeout", min: 0, help: "end a response that makes no progress for this long (0 = never)" },
+  { long: "graceful-timeout", metavar: "SECONDS", kind: "seconds", key: "shutdownTimeout", min: 0, help: "on SIGTERM/SIGINT, wait this long for in-flight requests" },
+  { long: "max-request-line", metavar: "BYTES", kind: "bytes", key: "maxRequestLine", min: 16, help: "longest request line (longer: 414)" },
+  { long: "max-head-size", metavar: "BYTES", kind: "bytes", key: "maxHeadSize", min: 16, help: "largest request head (larger: 431)" },
+  { long: "max-headers", metavar: "N", kind: "count", key: "maxHeaderCount", min: 1, help: "most header fields in a request (more: 431)" },
+  { long: "max-body-size", metavar: "BYTES", kind: "bytes", key: "maxBodySize", min: 0, help: "largest request body (larger: 413)" },
+  { long: "max-connections", metavar: "N", kind: "count", key: "maxConnections", min: 1, help: "most open connections (more: 503)" },
+  { long: "root-path", metavar: "PATH", kind: "text", key: "scriptName", help: "where the app is mounted; becomes SCRIPT_NAME", check: checkRootPath, normalize: (t) => t.replace(/\/+$/, "") },
+  { long: "server-header", metavar: "VALUE", kind: "text", key: "serverHeader", help: 'the Server header ("" sends none)', check: checkHeaderValue },
+  { long: "access-log", help: "print one access-log line per request to stdout", shownDefault: "off" },
+  { long: "help", short: "h", help: "show this help and exit" },
+  { long: "version", help: "print the version and exit" },
+];

@@ -1,0 +1,151 @@
+// argv to what the command line runs: options (before or after MODULE[:NAME]) checked against the
+// option table and converted to CoreOptions values. Pure code: must never touch argv, the
+// environment, files or any runtime API (main.ts does that through the Platform).
+
+import type { CoreOptions } from "../src/server/options.ts";
+import { type Bind, BindError, DEFAULT_BIND, parseBind } from "../runtimes/bind.ts";
+import { OPTIONS, type OptionSpec } from "./options.ts";
+
+/** What parseArgs returns for a command line that starts a server. */
+export interface RunArgs {
+  /** The MODULE part of MODULE[:NAME], as given (relative to the working directory). */
+  module: string;
+  /** The NAME part, when given. */
+  exportName?: string;
+  bind: Bind;
+  /** The CoreOptions the command line set (milliseconds for times); unset ones are absent. */
+  core: Partial<CoreOptions>;
+  accessLog: boolean;
+}
+
+export type ParsedArgs = { help: true } | { version: true } | RunArgs;
+
+/** A bad command line. The message names the flag or value; main.ts prints it and exits 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+const BY_LONG = new Map<string, OptionSpec>(OPTIONS.map((o) => [`--${o.long}`, o]));
+const BY_SHORT = new Map<string, OptionSpec>(OPTIONS.filter((o) => o.short).map((o) => [`-${o.short}`, o]));
+
+const DECIMAL = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
+const INTEGER = /^\d+$/;
+
+/** Turns an option's text into its CoreOptions value (milliseconds for seconds), or throws UsageError. */
+function convert(spec: OptionSpec, flag: string, text: string): number | string {
+  const min = spec.min ?? 0;
+  switch (spec.kind) {
+    case "seconds": {
+      const n = Number(text);
+      if (!DECIMAL.test(text) || !Number.isFinite(n)) throw new UsageError(`${flag}: expected a number of seconds, got ${JSON.stringify(text)}`);
+      if (n < min) throw new UsageError(`${flag}: expected at least ${min} seconds, got ${JSON.stringify(text)}`);
+      return Math.round(n * 1000);
+    }
+    case "bytes":
+    case "count": {
+      const what = spec.kind === "bytes" ? "a number of bytes" : "a whole number";
+      const n = Number(text);
+      if (!INTEGER.test(text) || !Number.isSafeInteger(n)) throw new UsageError(`${flag}: expected ${what}, got ${JSON.stringify(text)}`);
+      if (n < min) throw new UsageError(`${flag}: expected at least ${min}, got ${JSON.stringify(text)}`);
+      return n;
+    }
+    default: {
+      const problem = spec.check?.(text) ?? null;
+      if (problem !== null) throw new UsageError(`${flag}: ${problem}, got ${JSON.stringify(text)}`);
+      return spec.normalize ? spec.normalize(text) : text;
+    }
+  }
+}
+
+/** A bind address from the command line; its errors name the flag. */
+function bindFrom(flag: string, text: string): Bind {
+  try {
+    return parseBind(text);
+  } catch (err) {
+    if (err instanceof BindError) throw new UsageError(`${flag}: ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * Parses the user's arguments (everything after the script). Options may come before or after
+ * MODULE[:NAME], as `--opt VALUE`, `--opt=VALUE`, `-b VALUE` or `-bVALUE`; `--` ends the options.
+ */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  let target: string | undefined;
+  let bind: Bind | undefined;
+  let accessLog = false;
+  const core: Partial<CoreOptions> = {};
+  const seen = new Set<string>();
+  let onlyPositional = false;
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (onlyPositional || arg === "-" || !arg.startsWith("-")) {
+      if (target !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(arg)} (MODULE was already given as ${JSON.stringify(target)})`);
+      target = arg;
+      continue;
+    }
+    if (arg === "--") {
+      onlyPositional = true;
+      continue;
+    }
+    let flag = arg;
+    let inline: string | undefined;
+    let spec: OptionSpec | undefined;
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      if (eq >= 0) {
+        flag = arg.slice(0, eq);
+        inline = arg.slice(eq + 1);
+      }
+      spec = BY_LONG.get(flag);
+    } else {
+      flag = arg.slice(0, 2);
+      if (arg.length > 2) inline = arg[2] === "=" ? arg.slice(3) : arg.slice(2);
+      spec = BY_SHORT.get(flag);
+    }
+    if (spec === undefined) throw new UsageError(`unknown option ${JSON.stringify(flag)} (see --help)`);
+    const name = `--${spec.long}`;
+    if (spec.metavar === undefined) {
+      if (inline !== undefined) throw new UsageError(`${name} takes no value`);
+      if (spec.long === "help") return { help: true };
+      if (spec.long === "version") return { version: true };
+      accessLog = true;
+      continue;
+    }
+    let text = inline;
+    if (text === undefined) {
+      if (i + 1 >= argv.length) throw new UsageError(`${name}: expected ${spec.metavar}`);
+      text = argv[++i]!;
+    }
+    if (seen.has(spec.long)) throw new UsageError(`${name} given twice`);
+    seen.add(spec.long);
+    if (spec.long === "bind") {
+      bind = bindFrom(name, text);
+      continue;
+    }
+    (core as Record<string, unknown>)[spec.key as string] = convert(spec, name, text);
+  }
+
+  if (target === undefined) throw new UsageError("missing MODULE (usage: serve [options] MODULE[:NAME]; see --help)");
+  const { module, exportName } = splitTarget(target);
+  return { module, exportName, bind: bind ?? parseBind(DEFAULT_BIND), core, accessLog };
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** "app.ts:handler" -> module "app.ts", exportName "handler". A colon not followed by an identifier is part of the path. */
+function splitTarget(target: string): { module: string; exportName?: string } {
+  const colon = target.lastIndexOf(":");
+  if (colon > 0) {
+    const name = target.slice(colon + 1);
+    if (IDENTIFIER.test(name)) return { module: target.slice(0, colon), exportName: name };
+    if (name === "") throw new UsageError(`${JSON.stringify(target)}: expected an export name after ":"`);
+  }
+  if (target === "") throw new UsageError("MODULE is empty");
+  return { module: target };
+}

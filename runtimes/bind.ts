@@ -1,0 +1,57 @@
+// Listening addresses: `HOST:PORT`, `[IPV6]:PORT` or `unix:PATH`, parsed into a Bind and printed
+// back. Pure code shared by the library entry, the command line and the drivers.
+// Must never resolve a name or touch a socket.
+
+/** Where the server listens when no address is given. */
+export const DEFAULT_BIND = "127.0.0.1:8888";
+
+/** A listening address: a TCP host and port, or a unix socket path. */
+export type Bind = { kind: "tcp"; host: string; port: number } | { kind: "unix"; path: string };
+
+/** A listening address that cannot be parsed; the message names the problem. */
+export class BindError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BindError";
+  }
+}
+
+/** Parses `HOST:PORT`, `[IPV6]:PORT` or `unix:PATH`. Throws BindError naming the problem. */
+export function parseBind(text: string): Bind {
+  if (text.startsWith("unix:")) {
+    const path = text.slice(5);
+    if (path === "") throw new BindError(`expected unix:PATH, got ${JSON.stringify(text)}`);
+    return { kind: "unix", path };
+  }
+  let host: string;
+  let portText: string;
+  if (text.startsWith("[")) {
+    const close = text.indexOf("]");
+    if (close < 0 || text[close + 1] !== ":") throw new BindError(`expected [IPV6]:PORT, got ${JSON.stringify(text)}`);
+    host = text.slice(1, close);
+    portText = text.slice(close + 2);
+    if (!/^[0-9A-Fa-f:.]+(%[\w.-]+)?$/.test(host) || !host.includes(":")) throw new BindError(`expected an IPv6 address inside [], got ${JSON.stringify(text)}`);
+  } else {
+    const colon = text.lastIndexOf(":");
+    if (colon < 0) throw new BindError(`expected HOST:PORT, [IPV6]:PORT or unix:PATH, got ${JSON.stringify(text)}`);
+    host = text.slice(0, colon);
+    portText = text.slice(colon + 1);
+    if (host === "") throw new BindError(`missing host in ${JSON.stringify(text)} (for example 127.0.0.1${text})`);
+    if (host.includes(":")) throw new BindError(`write an IPv6 address in brackets, like [::1]:8888, got ${JSON.stringify(text)}`);
+    if (!/^[\w.-]+$/.test(host)) throw new BindError(`bad host ${JSON.stringify(host)} in ${JSON.stringify(text)}`);
+  }
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) throw new BindError(`expected a port from 0 to 65535, got ${JSON.stringify(portText)} in ${JSON.stringify(text)}`);
+  return { kind: "tcp", host, port };
+}
+
+/** The text form of a bind address: `127.0.0.1:8888`, `[::1]:8888` or `unix:/path`. */
+export function formatBind(bind: Bind): string {
+  if (bind.kind === "unix") return `unix:${bind.path}`;
+  return bind.host.includes(":") ? `[${bind.host}]:${bind.port}` : `${bind.host}:${bind.port}`;
+}
+
+/** The URL a listener reports: `http://HOST:PORT` (IPv6 in brackets) or `unix:PATH`. */
+export function listenerUrl(bind: Bind, scheme = "http"): string {
+  return bind.kind === "unix" ? formatBind(bind) : `${scheme}://${formatBind(bind)}`;
+}

@@ -1,0 +1,272 @@
+// The Bun driver's sockets: Bun.listen sockets feed the core.
+// Must never parse HTTP or keep per-request state (that is the core's job); only moves bytes,
+// applies backpressure and closes sockets.
+//
+// Bun's socket.write() is unbuffered: it returns how many bytes the kernel took (possibly fewer,
+// or -1 when closed). The rest is kept here and written from the `drain` callback. Bun calls the
+// `close` handler synchronously from socket.end(), so closed() is delivered from a microtask when
+// we caused it, never from inside a Transport call the core is making.
+
+import type { Socket, SocketHandler } from "bun";
+import { existsSync, unlinkSync } from "node:fs";
+import type { ServerCore } from "../../src/server/server.ts";
+import { Slab } from "../../src/http/bytes.ts";
+import type { Bind } from "../bind.ts";
+import type { Listener } from "../driver.ts";
+import { listenFailure, listenerFor } from "../listener.ts";
+import { HIGH_WATER, SocketConnection } from "../socket-connection.ts";
+import { STAGING_MAX, StagingPool, joinRuns } from "../gather.ts";
+
+const OPEN = 0; // normal
+const ENDING = 1; // close() called: flushing what is queued, then FIN
+const LINGER = 2; // FIN sent: reading and discarding until the peer's FIN
+const CLOSED = 3;
+
+type BunSocket = Socket<BunConnection | undefined>;
+
+/** What all connections of one listener share. */
+interface Shared {
+  readonly log: (line: string) => void;
+  readonly slab: Slab;
+  /** Bun has no gathered write and socket.write() is synchronous: parts are joined in a staging buffer that is free again on return. */
+  readonly staging: StagingPool;
+}
+
+class BunConnection extends SocketConnection {
+  state = OPEN;
+  peerEnded = false;
+  paused = false;
+  /** Set while we call into the socket, whose close handler may then run synchronously. */
+  calling = false;
+  /** Chunks the kernel has not taken yet; the first is written from `offset`. */
+  queue: Uint8Array[] | null = null;
+  offset = 0;
+  queued = 0;
+  needDrain = false;
+
+  constructor(
+    readonly socket: BunSocket,
+    private readonly shared: Shared,
+  ) {
+    super(shared.log);
+  }
+
+  write(data: Uint8Array): boolean {
+    if (this.state !== OPEN) return false;
+    if (this.queue === null) {
+      this.calling = true;
+      const n = this.socket.write(data);
+      this.calling = false;
+      if (n === data.length) return true;
+      if (n < 0) return false; // closing; the close handler reports it
+      this.queue = [data];
+      this.offset = n;
+      this.queued = data.length - n;
+    } else {
+      this.queue.push(data);
+      this.queued += data.length;
+    }
+    return this.belowMark();
+  }
+
+  /** Several parts in one write, joined in a staging buffer (see Shared.staging). */
+  writev(parts: readonly Uint8Array[]): boolean {
+    let total = 0;
+    for (const p of parts) total += p.length;
+    if (this.state !== OPEN || this.queue !== null || total > STAGING_MAX) {
+      let ok = true;
+      for (const p of joinRuns(parts, this.shared.slab)) ok = this.write(p);
+      return ok;
+    }
+    const staging = this.shared.staging;
+    const buf = staging.join(parts, parts.length, total);
+    this.calling = true;
+    const n = this.socket.write(buf, 0, total);
+    this.calling = false;
+    if (n !== total && n >= 0) {
+      this.queue = [buf.slice(n, total)];
+      this.offset = 0;
+      this.queued = total - n;
+    }
+    staging.release(buf);
+    if (n < 0) return false; // closing; the close handler reports it
+    return this.belowMark();
+  }
+
+  private belowMark(): boolean {
+    if (this.queued < HIGH_WATER) return true;
+    this.needDrain = true;
+    return false;
+  }
+
+  /** Writes queued bytes (from the drain callback). True when the queue is empty. */
+  flushQueue(): boolean {
+    const queue = this.queue;
+    if (queue === null) return true;
+    const socket = this.socket;
+    let i = 0;
+    this.calling = true;
+    try {
+      while (i < queue.length) {
+        const chunk = queue[i]!;
+        const len = chunk.length - this.offset;
+        const n = socket.write(chunk, this.offset, len);
+        if (n < 0) return false;
+        this.queued -= n;
+        if (n < len) {
+          this.offset += n;
+          return false;
+        }
+        this.offset = 0;
+        i++;
+      }
+    } finally {
+      this.calling = false;
+      if (i > 0) {
+        if (i === queue.length) this.queue = null;
+        else queue.splice(0, i);
+      }
+    }
+    return true;
+  }
+
+  close(): void {
+    if (this.state !== OPEN) return;
+    this.state = ENDING;
+    if (this.queue === null) this.sendFin();
+  }
+
+  /** Everything is written: FIN, then wait for the peer's (reading and discarding) or close at once if it came. */
+  sendFin(): void {
+    if (this.peerEnded) {
+      this.closeSocket();
+      return;
+    }
+    this.state = LINGER;
+    const socket = this.socket;
+    this.calling = true;
+    socket.shutdown();
+    if (this.paused) {
+      this.paused = false;
+      socket.resume();
+    }
+    this.calling = false;
+    this.startLinger();
+  }
+
+  closeSocket(): void {
+    if (this.state === CLOSED) return;
+    this.state = CLOSED;
+    this.queue = null;
+    this.calling = true;
+    this.socket.end();
+    this.calling = false;
+  }
+
+  /** Drop what is queued and close at once (terminate, not end). */
+  abort(): void {
+    if (this.state === CLOSED) return;
+    this.state = CLOSED;
+    this.queue = null;
+    this.stopLinger();
+    this.calling = true;
+    this.socket.terminate();
+    this.calling = false;
+  }
+
+  pauseReading(): void {
+    if (this.paused || this.state !== OPEN) return;
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (!this.paused || this.state !== OPEN) return;
+    this.paused = false;
+    this.socket.resume();
+  }
+}
+
+function deliverClosedTask(this: BunConnection): void {
+  this.deliverClosed();
+}
+
+function handlers(core: ServerCore, shared: Shared): SocketHandler<BunConnection | undefined> {
+  return {
+    open(socket) {
+      const conn = new BunConnection(socket, shared);
+      socket.data = conn;
+      // No setNoDelay here: Bun sets TCP_NODELAY on every accepted socket itself (seen with strace, Bun 1.4).
+      conn.calling = true;
+      try {
+        conn.handle = core.open(conn, { remoteAddress: socket.remoteAddress ?? "", remotePort: socket.remotePort ?? 0 });
+      } catch (err) {
+        conn.fail(err);
+      }
+      conn.calling = false;
+    },
+    data(socket, bytes) {
+      // Bun hands over a fresh buffer per callback (checked: each has its own ArrayBuffer), so the core may keep it.
+      const conn = socket.data;
+      if (conn === undefined) return;
+      if (conn.state !== OPEN) conn.noteInput();
+      else conn.deliverReceived(bytes);
+    },
+    drain(socket) {
+      const conn = socket.data;
+      if (conn === undefined || conn.state === CLOSED || conn.state === LINGER) return;
+      const flushed = conn.flushQueue();
+      if (conn.state === ENDING) {
+        if (flushed) conn.sendFin();
+        else conn.deliverWritable(); // progress: the core times a client that stops taking the last bytes
+        return;
+      }
+      if (!flushed || !conn.needDrain) return;
+      conn.needDrain = false;
+      conn.deliverWritable();
+    },
+    end(socket) {
+      const conn = socket.data;
+      if (conn === undefined) return;
+      conn.peerEnded = true;
+      if (conn.state === LINGER) conn.closeSocket();
+      else if (conn.state === OPEN) conn.deliverPeerFinished();
+      // ENDING: the FIN goes out once the queue is written, and then the socket closes.
+    },
+    close(socket) {
+      const conn = socket.data;
+      if (conn === undefined) return;
+      conn.state = CLOSED;
+      conn.queue = null;
+      conn.stopLinger();
+      if (conn.calling) queueMicrotask(deliverClosedTask.bind(conn));
+      else conn.deliverClosed();
+    },
+    error(socket, err) {
+      // Only reached when a handler above throws despite its guard; the socket is dropped.
+      shared.log(`tsgi: socket error: ${err.message}`);
+      socket.data?.closeSocket();
+    },
+  };
+}
+
+/** Starts listening; resolves once bound (with the real port when port 0 was asked for). */
+export async function listen(core: ServerCore, bind: Bind): Promise<Listener> {
+  const shared: Shared = { log: core.options.log, slab: new Slab(), staging: new StagingPool() };
+  const socket = handlers(core, shared);
+  let server: { port?: number; stop(closeActive?: boolean): void };
+  try {
+    server = bind.kind === "unix"
+      ? Bun.listen<BunConnection | undefined>({ unix: bind.path, allowHalfOpen: true, socket })
+      : Bun.listen<BunConnection | undefined>({ hostname: bind.host, port: bind.port, allowHalfOpen: true, socket });
+  } catch (err) {
+    throw listenFailure(bind, err);
+  }
+  return listenerFor(core, bind, {
+    port: bind.kind === "tcp" ? server.port : undefined,
+    stopAccepting: () => server.stop(false),
+    removeSocketFile: () => {
+      if (bind.kind === "unix" && existsSync(bind.path)) unlinkSync(bind.path);
+    },
+  });
+}

@@ -1,0 +1,41 @@
+// The few Deno APIs the Deno driver uses, declared here: tsc runs with Bun and Node types only.
+// Types only; must never contain behaviour.
+
+import type { SignalName } from "../driver.ts";
+
+export interface DenoNetAddr {
+  transport: string;
+  hostname?: string;
+  port?: number;
+  path?: string;
+}
+
+export interface DenoConn {
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  closeWrite(): Promise<void>;
+  close(): void;
+  readonly remoteAddr: DenoNetAddr;
+  setNoDelay?(noDelay?: boolean): void;
+}
+
+export interface DenoListener {
+  accept(): Promise<DenoConn>;
+  close(): void;
+  readonly addr: DenoNetAddr;
+}
+
+export interface DenoApi {
+  listen(options: { hostname: string; port: number; transport?: "tcp" } | { path: string; transport: "unix" }): DenoListener;
+  readonly args: string[];
+  cwd(): string;
+  statSync(path: string): { isFile: boolean };
+  removeSync(path: string): void;
+  readonly stdout: { writeSync(p: Uint8Array): number };
+  readonly stderr: { writeSync(p: Uint8Array): number };
+  exit(code?: number): never;
+  addSignalListener(signal: SignalName, handler: () => void): void;
+}
+
+/** The Deno global, as far as the driver uses it. */
+export const deno = (globalThis as unknown as { Deno: DenoApi }).Deno;

@@ -1,0 +1,302 @@
+// The Deno driver's sockets: Deno.listen connections feed the core.
+// Must never parse HTTP or keep per-request state (that is the core's job); only moves bytes,
+// applies backpressure and closes connections. Every promise here is awaited inside a try, so
+// a reset or a closed socket can never become an unhandled rejection.
+
+import type { ServerCore } from "../../src/server/server.ts";
+import { Slab } from "../../src/http/bytes.ts";
+import type { Bind } from "../bind.ts";
+import type { Listener } from "../driver.ts";
+import { listenFailure, listenerFor } from "../listener.ts";
+import { HIGH_WATER, SocketConnection } from "../socket-connection.ts";
+import { STAGING_MAX, StagingPool, fitsStaging, joinRuns } from "../gather.ts";
+import { type DenoConn, type DenoListener, deno } from "./api.ts";
+
+export type { DenoConn } from "./api.ts";
+
+/**
+ * A connection's read buffer: an idle connection waits with a small one (a pending read holds it:
+ * memory per idle keep-alive connection); a read that fills it doubles it, up to READ_MAX.
+ */
+const READ_MIN = 2048;
+const READ_MAX = 128 * 1024;
+
+const OPEN = 0; // normal
+const ENDING = 1; // close() called: writing what is queued, then FIN
+const LINGER = 2; // FIN sent: reading and discarding until the peer's FIN
+const CLOSED = 3;
+
+/** What all connections of one listener share. */
+export interface Shared {
+  readonly log: (line: string) => void;
+  /** Memory the bytes of each read are copied into (fresh memory per read = what arrived). */
+  readonly slab: Slab;
+  /** Deno has no gathered write: parts are joined in staging buffers, kept until their write is done. */
+  readonly staging: StagingPool;
+}
+
+export function sharedState(log: (line: string) => void): Shared {
+  return { log, slab: new Slab(), staging: new StagingPool() };
+}
+
+export class DenoConnection extends SocketConnection {
+  state = OPEN;
+  peerEnded = false;
+  paused = false;
+  /** Resolves the read loop's wait while paused. */
+  wake: (() => void) | null = null;
+  writing = false;
+  /** Chunks waiting behind the write in progress. */
+  queue: Uint8Array[] | null = null;
+  queued = 0;
+  needDrain = false;
+  /** The staging buffer the write in progress comes from. */
+  staged: Uint8Array | null = null;
+
+  constructor(
+    readonly conn: DenoConn,
+    private readonly shared: Shared,
+  ) {
+    super(shared.log);
+  }
+
+  write(data: Uint8Array): boolean {
+    if (this.state !== OPEN) return false;
+    this.queued += data.length;
+    if (this.writing) (this.queue ??= []).push(data);
+    else {
+      this.writing = true;
+      void this.pump(data);
+    }
+    if (this.queued < HIGH_WATER) return true;
+    this.needDrain = true;
+    return false;
+  }
+
+  /**
+   * Several parts at once. With nothing being written, they are joined in one staging buffer
+   * (returned to the pool once written) and leave in one write; otherwise they queue as write() does.
+   */
+  writev(parts: readonly Uint8Array[]): boolean {
+    let total = 0;
+    for (const p of parts) total += p.length;
+    if (this.state !== OPEN || this.writing || total > STAGING_MAX) {
+      let ok = true;
+      for (const p of joinRuns(parts, this.shared.slab)) ok = this.write(p);
+      return ok;
+    }
+    return this.write(this.stage(parts, parts.length, total));
+  }
+
+  /** The first `count` of `parts` (`total` bytes) joined in a staging buffer the pump releases once written. */
+  stage(parts: readonly Uint8Array[], count: number, total: number): Uint8Array {
+    const buf = this.shared.staging.join(parts, count, total);
+    this.staged = buf;
+    return buf.subarray(0, total);
+  }
+
+  /** Writes `first`, then whatever was queued meanwhile, until nothing is left. */
+  async pump(first: Uint8Array): Promise<void> {
+    const conn = this.conn;
+    let chunk = first;
+    try {
+      for (;;) {
+        let off = 0;
+        while (off < chunk.length) {
+          off += await conn.write(off === 0 ? chunk : chunk.subarray(off));
+          if (this.state === CLOSED) return;
+          if (this.state === ENDING) this.deliverWritable(); // progress while ending: see the core's timeouts
+        }
+        this.queued -= chunk.length;
+        const stage = this.staged;
+        if (stage !== null && chunk.buffer === stage.buffer) {
+          this.staged = null;
+          this.shared.staging.release(stage);
+        }
+        const queue = this.queue;
+        if (queue === null) break;
+        // As many queued chunks as fit in a staging buffer leave in one write.
+        const { count, bytes } = fitsStaging(queue);
+        if (count <= 1) chunk = queue.shift()!;
+        else {
+          chunk = this.stage(queue, count, bytes);
+          queue.splice(0, count);
+        }
+        if (queue.length === 0) this.queue = null;
+      }
+    } catch {
+      this.closeSocket();
+      return;
+    }
+    this.writing = false;
+    if (this.state === ENDING) {
+      void this.sendFin();
+      return;
+    }
+    if (this.needDrain && this.state === OPEN) {
+      this.needDrain = false;
+      this.deliverWritable();
+    }
+  }
+
+  /** Reads until EOF, error or close; what each read got is copied out for the core; holds back while paused. */
+  async readLoop(): Promise<void> {
+    const conn = this.conn;
+    let buf = new Uint8Array(READ_MIN);
+    let small = 0; // reads in a row that filled less than a quarter of buf
+    for (;;) {
+      let n: number | null;
+      try {
+        n = await conn.read(buf);
+      } catch {
+        this.closeSocket();
+        return;
+      }
+      if (this.state === CLOSED) return;
+      if (n === null) {
+        this.peerEnded = true;
+        if (this.state === LINGER) this.closeSocket();
+        else if (this.state === OPEN) this.deliverPeerFinished();
+        return;
+      }
+      if (n === 0) continue;
+      if (this.state !== OPEN) {
+        this.noteInput(); // after close(): discard until the peer's FIN
+        continue;
+      }
+      const bytes = this.shared.slab.alloc(n);
+      bytes.set(n === buf.length ? buf : buf.subarray(0, n));
+      // A full read doubles the buffer; four reads in a row that fill less than a quarter of it halve
+      // it (a pending read holds its buffer, so an idle connection must end up with a small one; a
+      // busy one must not reallocate on every request).
+      if (n === buf.length) {
+        small = 0;
+        if (n < READ_MAX) buf = new Uint8Array(n * 2);
+      } else if (n >= buf.length >> 2) small = 0;
+      else if (++small >= 4 && buf.length > READ_MIN) {
+        small = 0;
+        buf = new Uint8Array(buf.length >> 1);
+      }
+      while (this.paused && this.state === OPEN) await new Promise<void>((resolve) => (this.wake = resolve));
+      const state: number = this.state; // may have changed while paused
+      if (state === CLOSED) return;
+      if (state === OPEN) this.deliverReceived(bytes);
+    }
+  }
+
+  close(): void {
+    if (this.state !== OPEN) return;
+    this.state = ENDING;
+    this.unpause();
+    if (!this.writing) void this.sendFin();
+  }
+
+  /** Everything is written: FIN, then wait for the peer's (reading and discarding) or close at once if it came. */
+  async sendFin(): Promise<void> {
+    if (this.peerEnded) {
+      this.closeSocket();
+      return;
+    }
+    this.state = LINGER;
+    try {
+      await this.conn.closeWrite();
+    } catch {
+      this.closeSocket();
+      return;
+    }
+    if (this.state === LINGER) this.startLinger();
+  }
+
+  abort(): void {
+    this.closeSocket();
+  }
+
+  /** Closes the connection (dropping anything queued) and reports closed() from a microtask. */
+  closeSocket(): void {
+    if (this.state === CLOSED) return;
+    this.state = CLOSED;
+    this.queue = null;
+    this.stopLinger();
+    try {
+      this.conn.close();
+    } catch {}
+    this.unpause();
+    queueMicrotask(() => this.deliverClosed());
+  }
+
+  pauseReading(): void {
+    if (this.state === OPEN) this.paused = true;
+  }
+
+  resumeReading(): void {
+    this.unpause();
+  }
+
+  unpause(): void {
+    this.paused = false;
+    const wake = this.wake;
+    if (wake !== null) {
+      this.wake = null;
+      wake();
+    }
+  }
+}
+
+function accept(core: ServerCore, conn: DenoConn, shared: Shared): void {
+  const c = new DenoConnection(conn, shared);
+  const addr = conn.remoteAddr;
+  try {
+    conn.setNoDelay?.(true);
+  } catch {}
+  try {
+    c.handle = core.open(c, { remoteAddress: addr.hostname ?? "", remotePort: addr.port ?? 0 });
+  } catch (err) {
+    c.fail(err);
+    return;
+  }
+  if (c.state === CLOSED) return;
+  void c.readLoop();
+}
+
+/** Deno error names of an accept that failed because the peer already went away. */
+const PEER_GONE = new Set(["NotConnected", "ConnectionReset", "ConnectionAborted"]);
+
+async function acceptLoop(core: ServerCore, listener: DenoListener, shared: Shared, isClosed: () => boolean): Promise<void> {
+  for (;;) {
+    let conn: DenoConn;
+    try {
+      conn = await listener.accept();
+    } catch (err) {
+      if (isClosed()) return;
+      // A connection reset before it was accepted concerns that connection only.
+      if (err instanceof Error && PEER_GONE.has(err.name)) continue;
+      // Out of file descriptors and the like: say so, wait a little, keep serving.
+      core.options.log(`tsgi: error: accept failed: ${err instanceof Error ? err.message : String(err)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      continue;
+    }
+    accept(core, conn, shared);
+  }
+}
+
+/** Starts listening; resolves once bound (with the real port when port 0 was asked for). */
+export async function listen(core: ServerCore, bind: Bind): Promise<Listener> {
+  let listener: DenoListener;
+  try {
+    listener = bind.kind === "unix" ? deno.listen({ transport: "unix", path: bind.path }) : deno.listen({ hostname: bind.host, port: bind.port, transport: "tcp" });
+  } catch (err) {
+    throw listenFailure(bind, err);
+  }
+  let closed = false;
+  void acceptLoop(core, listener, sharedState(core.options.log), () => closed);
+  return listenerFor(core, bind, {
+    port: listener.addr.port,
+    stopAccepting: () => {
+      closed = true;
+      listener.close();
+    },
+    removeSocketFile: () => {
+      if (bind.kind === "unix") deno.removeSync(bind.path);
+    },
+  });
+}

@@ -1,0 +1,42 @@
+// The contract between the library entry / command line and a runtime's driver: what a driver
+// exports (listen and its Platform) and what a running listener offers. Types only.
+// Must never contain behaviour or name a runtime API.
+
+import type { ServerCore } from "../src/server/server.ts";
+import type { Bind } from "./bind.ts";
+
+/** A running server. */
+export interface Listener {
+  /** Where it listens: `http://127.0.0.1:41234`, `http://[::1]:8888` or `unix:/tmp/app.sock`. */
+  readonly url: string;
+  /** Stops accepting, then shuts down gracefully (in-flight requests finish). Resolves when all connections are closed. */
+  close(): Promise<void>;
+}
+
+export type RuntimeName = "bun" | "deno" | "node";
+export type SignalName = "SIGINT" | "SIGTERM";
+
+/** The few process facilities the command line needs, one implementation per runtime. */
+export interface Platform {
+  readonly runtime: RuntimeName;
+  /** The user's arguments (after the script). */
+  argv(): string[];
+  cwd(): string;
+  /** True when the path names an existing regular file. */
+  isFile(path: string): boolean;
+  /** Writes one line (a newline is added). */
+  stdout(line: string): void;
+  stderr(line: string): void;
+  exit(code: number): never;
+  onSignal(signal: SignalName, fn: () => void): void;
+  /** Imports a module by absolute path (on Node, a .ts file is compiled on the fly). */
+  importModule(absPath: string): Promise<Record<string, unknown>>;
+  /** Runs `task` after the current microtask queue has drained (CoreOptions.schedule). */
+  afterMicrotasks(task: () => void): void;
+}
+
+/** What each runtime's driver provides. */
+export interface Driver {
+  listen(core: ServerCore, bind: Bind): Promise<Listener>;
+  readonly platform: Platform;
+}

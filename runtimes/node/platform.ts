@@ -1,0 +1,49 @@
+// Node's Platform for the command line: argv, files, output, signals, exit, module loading (a .ts
+// module through the TypeScript loader in ts-loader.ts) and the after-microtasks hook.
+// Must never touch sockets (sockets.ts does) or parse arguments.
+
+import { existsSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { register } from "node:module";
+import type { Platform, SignalName } from "../driver.ts";
+
+/** Module hooks are registered once per process (registering is process-wide in Node). */
+let loaderRegistered = false;
+
+/** Finds the compiled TypeScript loader next to the running bundle (dist/serve.js or dist/runtimes/index.js). */
+function registerTsLoader(): void {
+  if (loaderRegistered) return;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, "runtimes", "node", "ts-loader.js"), join(here, "node", "ts-loader.js")];
+  const found = candidates.find((p) => existsSync(p));
+  if (found === undefined) {
+    throw new Error(`cannot load TypeScript on Node: the loader is missing (looked for ${candidates.join(", ")}; run \`npm run build\`)`);
+  }
+  register(pathToFileURL(found).href);
+  loaderRegistered = true;
+}
+
+const TS_FILE = /\.(?:ts|mts|tsx)$/;
+
+export const platform: Platform = {
+  runtime: "node",
+  afterMicrotasks: (task: () => void) => process.nextTick(task),
+  argv: () => process.argv.slice(2),
+  cwd: () => process.cwd(),
+  isFile(path: string): boolean {
+    try {
+      return statSync(path).isFile();
+    } catch {
+      return false;
+    }
+  },
+  stdout: (line: string) => void process.stdout.write(line + "\n"),
+  stderr: (line: string) => void process.stderr.write(line + "\n"),
+  exit: (code: number): never => process.exit(code),
+  onSignal: (signal: SignalName, fn: () => void) => void process.on(signal, fn),
+  async importModule(absPath: string): Promise<Record<string, unknown>> {
+    if (TS_FILE.test(absPath)) registerTsLoader();
+    return (await import(pathToFileURL(absPath).href)) as Record<string, unknown>;
+  },
+};

@@ -1,0 +1,399 @@
+// One client connection: bytes in, requests out one at a time (pipelined ones wait their turn),
+// body bytes routed to wsgi.input, each response through the connection's ResponseWriter into its
+// Output, keep-alive, 100-continue, and backpressure both ways. Timeouts are judged in timeouts.ts.
+// Must never call a runtime API (only its Transport) and never run two exchanges at once.
+
+import type { ConnectionHandle, Transport } from "./transport.ts";
+import type { ServerContext, TrackedConnection } from "./context.ts";
+import { Output } from "./output.ts";
+import { type TimedConnection, T_DISCARD, T_EXCHANGE, T_HEAD, T_IDLE, type TimerKind, judge } from "./timeouts.ts";
+import { HeadScanner } from "../http/head-scanner.ts";
+import type { RequestHead } from "../http/request-head.ts";
+import { BODY_CHUNKED, BODY_LENGTH } from "../http/request-framing.ts";
+import { type BodyReader, ChunkedReader, LengthReader } from "../http/body-readers.ts";
+import { ResponseWriter } from "../http/response-writer.ts";
+import { CONTINUE } from "../http/error-response.ts";
+import { concat2 } from "../http/bytes.ts";
+import { EMPTY_INPUT, type InputOwner, RequestInput } from "../wsgi/input.ts";
+import type { InputStream } from "../wsgi/types.ts";
+import { Exchange, type ExchangeHost } from "../wsgi/exchange.ts";
+import type { ResponseStart } from "../wsgi/start-response.ts";
+import { buildEnviron, type ConnectionFacts } from "../wsgi/environ.ts";
+import { ClientDisconnected, HttpError, errorText } from "../errors.ts";
+
+const EMPTY = new Uint8Array(0);
+/** Unread body bytes held for the app before the socket is paused. */
+const INPUT_HIGH_WATER = 64 * 1024;
+/** Pipelined bytes held while a request is being answered before the socket is paused. */
+const BACKLOG_HIGH_WATER = 64 * 1024;
+/** An unread request body up to this size is read and discarded to keep the connection. */
+const DISCARD_MAX = 64 * 1024;
+
+export class Connection implements ConnectionHandle, ExchangeHost, InputOwner, TrackedConnection, TimedConnection {
+  private buf: Uint8Array = EMPTY; // received, not yet consumed
+  private readonly scanner = new HeadScanner();
+  private readonly output: Output;
+  private readonly response: ResponseWriter;
+  private head: RequestHead | null = null; // the request being answered
+  exchange: Exchange | null = null;
+  body: BodyReader | null = null; // the current request's body framing (outlives the exchange while discarding)
+  input: RequestInput | null = null; // where body bytes go; null while discarding
+  private discarded = 0;
+  private expectContinue = false;
+  private continueSent = false;
+  /** Answer nothing more; close once the current response is out. */
+  private closeAfterResponse = false;
+  /** Our side is finished (transport.close() called, or the socket is gone): send nothing more. */
+  finished = false;
+  /** The driver reported the socket closed. */
+  gone = false;
+  private peerSentFin = false;
+  private readPaused = false;
+  private inProcess = false;
+  // Timer state, judged by timeouts.ts.
+  timer: TimerKind = T_IDLE;
+  deadline: number;
+  lastBodyAt = 0;
+  lastProgressAt = 0;
+  requests = 0;
+  readonly facts: ConnectionFacts;
+  private readonly pushBody = (data: Uint8Array): void => this.input!.push(data);
+
+  constructor(
+    readonly ctx: ServerContext,
+    private readonly transport: Transport,
+    remoteAddress: string,
+    remotePort: number,
+  ) {
+    this.facts = { remoteAddress, remotePort: String(remotePort) };
+    this.output = new Output(transport, ctx.options.schedule);
+    this.response = new ResponseWriter(this.output, ctx);
+    // A new connection must deliver its first request head within the head timeout.
+    this.deadline = ctx.now + ctx.options.headTimeout;
+  }
+
+  // ---- ConnectionHandle (called by the driver)
+
+  received(bytes: Uint8Array): void {
+    if (this.finished) return;
+    this.buf = this.buf.length === 0 ? bytes : concat2(this.buf, bytes);
+    this.process();
+  }
+
+  writable(): void {
+    this.output.writable();
+    this.lastProgressAt = this.ctx.now; // also after close(): the client is still taking bytes
+    if (this.exchange === null && this.buf.length > 0 && !this.finished) this.process();
+    else this.updateReading();
+  }
+
+  peerFinished(): void {
+    this.peerSentFin = true;
+    if (this.finished) return;
+    if (this.body !== null && !this.body.done) {
+      this.input?.fail(new HttpError(400, "request body incomplete: the client closed its side"));
+      this.closeAfterResponse = true;
+    }
+    if (this.exchange === null) this.process();
+  }
+
+  closed(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.finished = true;
+    this.output.close();
+    const ex = this.exchange;
+    this.exchange = null;
+    this.input?.fail(new ClientDisconnected());
+    ex?.abort();
+    this.ctx.forget(this);
+  }
+
+  // ---- the request loop
+
+  private process(): void {
+    if (this.inProcess) return;
+    this.inProcess = true;
+    this.output.holding = true;
+    try {
+      this.loop();
+    } catch (e) {
+      // A bug, not bad input (that is an HttpError handled in loop): lose this connection, not the process.
+      this.ctx.options.log(`tsgi: internal error, connection dropped: ${errorText(e)}`);
+      this.abort();
+    } finally {
+      this.inProcess = false;
+      this.output.holding = false;
+    }
+    this.output.flush();
+    this.updateReading();
+  }
+
+  private loop(): void {
+    while (!this.finished) {
+      if (this.exchange === null && this.closeAfterResponse) {
+        this.closeTransport();
+        return;
+      }
+      if (this.body !== null) {
+        if (!this.body.done) {
+          if (this.buf.length === 0 || !this.feedBody()) break;
+          if (!this.body.done) break;
+        }
+        this.input?.end();
+        this.body = null;
+        if (this.exchange === null) this.input = null;
+      }
+      if (this.exchange !== null) break; // the app is answering; later requests wait
+      if (this.timer === T_EXCHANGE || this.timer === T_DISCARD) this.setTimer(T_IDLE, this.ctx.options.keepAliveTimeout);
+      if (this.buf.length === 0 && !this.scanner.started) {
+        if (this.peerSentFin) this.closeTransport();
+        break;
+      }
+      // The client is not taking our responses: answer nothing more until it does (writable() resumes).
+      if (this.output.blocked) this.output.flush();
+      if (this.output.full) break;
+      if (!this.nextRequest()) break;
+    }
+  }
+
+  /** Parses and starts the next request if its head is complete; false when more bytes are needed. */
+  private nextRequest(): boolean {
+    const ctx = this.ctx;
+    const parser = ctx.parser;
+    let head = parser.repeated.match(this.buf);
+    let end: number;
+    if (head !== null) end = parser.repeated.length;
+    else {
+      try {
+        end = this.scanner.scan(this.buf, this.buf.length, ctx.options);
+        if (end === -1) {
+          if (this.peerSentFin) this.closeTransport();
+          else if (this.scanner.started && this.timer === T_IDLE && this.requests > 0) this.setTimer(T_HEAD, ctx.options.headTimeout);
+          return false;
+        }
+        head = parser.parse(this.buf, this.scanner.start, end);
+      } catch (e) {
+        this.reject(e);
+        return false;
+      }
+      if (this.scanner.start === 0) parser.repeated.remember(this.buf, end, head);
+    }
+    this.buf = end === this.buf.length ? EMPTY : this.buf.subarray(end);
+    this.scanner.reset();
+    this.requests++;
+    this.continueSent = false;
+    this.expectContinue = head.expectContinue;
+    let input: InputStream;
+    if (head.bodyKind === BODY_LENGTH || head.bodyKind === BODY_CHUNKED) {
+      this.body = head.bodyKind === BODY_LENGTH ? new LengthReader(head.bodyLength) : new ChunkedReader(ctx.options, head.fieldCount);
+      const reader = new RequestInput(this);
+      this.input = reader;
+      input = reader;
+      this.lastBodyAt = ctx.now;
+      // The body is fed by loop() once the app runs, so what happens never depends on how the bytes arrived.
+    } else input = EMPTY_INPUT;
+    this.head = head;
+    this.response.code = 0;
+    const ex = new Exchange(this, head, buildEnviron(head, this.facts, input, ctx.errors, ctx.options), ctx.starts);
+    this.exchange = ex;
+    this.setTimer(T_EXCHANGE, 0);
+    this.lastProgressAt = ctx.now;
+    ex.run(ctx.app);
+    return true;
+  }
+
+  /** Feeds buffered bytes to the body reader; false when the body is malformed (the connection closes). */
+  private feedBody(): boolean {
+    const body = this.body!;
+    const buf = this.buf;
+    try {
+      const next = this.input !== null ? body.feed(buf, 0, buf.length, this.pushBody) : body.feed(buf, 0, buf.length, discard);
+      this.buf = next === buf.length ? EMPTY : buf.subarray(next);
+      this.lastBodyAt = this.lastProgressAt = this.ctx.now;
+      if (this.input === null) {
+        this.discarded += next;
+        if (this.discarded > DISCARD_MAX && !body.done) {
+          this.closeTransport();
+          return false;
+        }
+      }
+    } catch (e) {
+      // A malformed or oversized body: the app's reads fail with the status; nothing more is read.
+      this.buf = EMPTY;
+      this.closeAfterResponse = true;
+      if (this.exchange === null) this.closeTransport(); // discarding after the response: nothing more to say
+      else this.input?.fail(e);
+      this.input = null;
+      this.body = null;
+      return false;
+    }
+    return true;
+  }
+
+  /** Refuses the request: an error response, then close without reading further. */
+  reject(e: unknown): void {
+    const err = e instanceof HttpError ? e : new HttpError(400, "bad request");
+    if (!(e instanceof HttpError)) this.ctx.options.log(`tsgi: error: unexpected parser failure: ${String(e)}`);
+    this.buf = EMPTY;
+    this.closeAfterResponse = true;
+    this.output.send(this.ctx.errorResponse(err.status, err.detail, false));
+    this.closeTransport();
+  }
+
+  // ---- ExchangeHost
+
+  sendHead(start: ResponseStart, known: readonly Uint8Array[] | null, knownLength: number): void {
+    this.response.start(start, this.head!, known, knownLength, this.mayKeepAlive());
+  }
+
+  sendBody(chunk: Uint8Array): boolean {
+    return this.response.write(chunk);
+  }
+
+  endBody(): boolean {
+    return this.response.finish();
+  }
+
+  get blocked(): boolean {
+    return this.output.blocked;
+  }
+
+  waitWritable(): Promise<void> {
+    return this.output.waitWritable();
+  }
+
+  progress(): void {
+    this.lastProgressAt = this.ctx.now;
+  }
+
+  sendError(status: number, detail: string): void {
+    this.response.replace(status, this.ctx.errorResponse(status, detail, this.head!.method === "HEAD"));
+  }
+
+  log(line: string): void {
+    this.ctx.options.log(line);
+  }
+
+  exchangeDone(ex: Exchange): void {
+    if (this.exchange !== ex) return;
+    this.exchange = null;
+    const response = this.response;
+    this.ctx.logAccess({ head: this.head!, facts: this.facts, status: response.code, bytes: response.bytesSent });
+    if (!response.keepAlive || ex.broken) this.closeAfterResponse = true;
+    if (this.body !== null && !this.body.done && !this.closeAfterResponse) {
+      // The app did not read its whole body: read and discard the rest, or give up on the connection.
+      if (this.expectContinue && !this.continueSent) this.closeAfterResponse = true;
+      else {
+        this.input?.fail(new ClientDisconnected());
+        this.input = null;
+        this.discarded = 0;
+        this.setTimer(T_DISCARD, 0);
+      }
+    } else if (this.body === null) this.input = null;
+    if (this.ctx.shuttingDown) this.closeAfterResponse = true;
+    this.process();
+  }
+
+  /** Whether the connection may stay open after this response (request body state, shutdown). */
+  private mayKeepAlive(): boolean {
+    if (this.closeAfterResponse || this.ctx.shuttingDown || this.peerSentFin) return false;
+    const body = this.body;
+    if (body === null || body.done) return true;
+    if (this.expectContinue && !this.continueSent) return false;
+    return body instanceof LengthReader ? body.left <= DISCARD_MAX : true;
+  }
+
+  // ---- InputOwner
+
+  inputFirstRead(): void {
+    if (this.expectContinue && !this.continueSent && this.exchange !== null && !this.exchange.headersSent && !this.finished) {
+      this.continueSent = true;
+      this.output.send(CONTINUE);
+      this.output.flush();
+    }
+  }
+
+  inputConsumed(): void {
+    if (this.readPaused) this.updateReading();
+  }
+
+  inputWaiting(): void {
+    this.lastBodyAt = this.ctx.now;
+    if (this.readPaused) this.updateReading();
+  }
+
+  // ---- flow control and closing
+
+  /** Pause reading when nobody is taking the bytes; resume when someone is. */
+  private updateReading(): void {
+    if (this.finished) return;
+    const input = this.input;
+    const pause =
+      (input !== null && !input.ended && input.buffered >= INPUT_HIGH_WATER && !input.waiting) ||
+      ((this.exchange !== null || this.output.full) && (this.body === null || this.body.done) && this.buf.length > BACKLOG_HIGH_WATER);
+    if (pause !== this.readPaused) {
+      this.readPaused = pause;
+      if (pause) this.transport.pauseReading();
+      else this.transport.resumeReading();
+    }
+  }
+
+  /** Sends what is queued, then closes our side (FIN). */
+  closeTransport(): void {
+    if (this.finished) return;
+    this.output.flush();
+    this.output.close();
+    this.finished = true;
+    this.lastProgressAt = this.ctx.now;
+    this.transport.close();
+  }
+
+  /** The request body stopped arriving while the app waits for it: its read fails, and we close after. */
+  failBody(error: HttpError): void {
+    this.closeAfterResponse = true;
+    this.input?.fail(error);
+    this.input = null;
+    this.body = null;
+    this.buf = EMPTY;
+  }
+
+  /** The app made no progress: its exchange fails, and we close after the error response. */
+  failExchange(error: Error): void {
+    this.closeAfterResponse = true;
+    this.exchange?.fail(error);
+  }
+
+  setTimer(kind: TimerKind, ms: number): void {
+    this.timer = kind;
+    this.deadline = this.ctx.now + ms;
+  }
+
+  get headStarted(): boolean {
+    return this.scanner.started || this.buf.length > 0;
+  }
+
+  get transportFull(): boolean {
+    return this.output.full;
+  }
+
+  tick(now: number): void {
+    judge(this, now);
+  }
+
+  /** Graceful stop: close now if idle, otherwise after the current response. */
+  closeWhenIdle(): void {
+    if (this.finished) return;
+    this.closeAfterResponse = true;
+    if (this.exchange === null) this.process();
+  }
+
+  /** Close now, dropping anything queued. */
+  abort(): void {
+    if (this.gone) return;
+    this.transport.abort();
+    this.closed();
+  }
+}
+
+function discard(): void {}

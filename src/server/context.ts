@@ -1,0 +1,47 @@
+// What every connection of one server shares: the app, the options, the clock, the parser and the
+// caches, the log sinks. Types only; ServerCore implements it. Must never contain behaviour.
+
+import type { Application, ErrorStream } from "../wsgi/types.ts";
+import type { StartCache } from "../wsgi/start-response.ts";
+import type { ConnectionFacts } from "../wsgi/environ.ts";
+import type { RequestHead, RequestHeadParser } from "../http/request-head.ts";
+import type { ResponseResources } from "../http/response-writer.ts";
+import type { CoreOptions } from "./options.ts";
+
+/** What the server asks of a connection it tracks. */
+export interface TrackedConnection {
+  /** Called periodically with the current time: closes or fails what has waited too long. */
+  tick(now: number): void;
+  /** Graceful stop: close now if idle, otherwise after the current response. */
+  closeWhenIdle(): void;
+  /** Close now. */
+  abort(): void;
+}
+
+/** One finished exchange, for the access log. */
+export interface AccessRecord {
+  readonly head: RequestHead;
+  readonly facts: ConnectionFacts;
+  readonly status: number;
+  readonly bytes: number;
+}
+
+export interface ServerContext extends ResponseResources {
+  readonly app: Application;
+  readonly options: CoreOptions;
+  /** The time of the last tick in ms: coarse, cheap, good enough for deadlines. */
+  readonly now: number;
+  readonly shuttingDown: boolean;
+  /** The server's request-head parser, with its caches. */
+  readonly parser: RequestHeadParser;
+  /** The server's remembered startResponse arguments. */
+  readonly starts: StartCache;
+  /** wsgi.errors, shared by all requests. */
+  readonly errors: ErrorStream;
+  /** A complete error response with this server's fields (without its body for HEAD). */
+  errorResponse(status: number, detail: string, omitBody: boolean): Uint8Array;
+  /** One access-log line for a finished exchange (when enabled). */
+  logAccess(record: AccessRecord): void;
+  /** The connection is gone. */
+  forget(conn: TrackedConnection): void;
+}

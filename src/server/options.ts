@@ -1,0 +1,82 @@
+// Server limits, timeouts and identity, with their defaults. Pure data and a merge function.
+// Must never read the environment or argv (the command line does that through runtimes/).
+
+/** Everything the core needs to know besides the app. All sizes in bytes, all times in milliseconds. */
+export interface CoreOptions {
+  /** Longest request line (method, target, version). Past it: 414. */
+  maxRequestLine: number;
+  /** Largest request head (request line plus header fields). Past it: 431. */
+  maxHeadSize: number;
+  /** Most header fields in one request (trailer fields count too). Past it: 431. */
+  maxHeaderCount: number;
+  /** Largest request body, framed either way. Past it: 413 (before any 100 Continue). */
+  maxBodySize: number;
+  /** Most open connections; one more is answered 503 and closed. */
+  maxConnections: number;
+  /** A request head must arrive completely within this time of its first byte (slow-loris). */
+  headTimeout: number;
+  /** While a request body is awaited, some of it must arrive within this time. */
+  bodyTimeout: number;
+  /** An idle keep-alive connection is closed after this time. */
+  keepAliveTimeout: number;
+  /** A response that makes no progress (the app produces nothing, the client reads nothing) is ended after this. 0: never. */
+  responseTimeout: number;
+  /** How long graceful shutdown waits for in-flight requests before closing them. */
+  shutdownTimeout: number;
+  /** The Server header value; "" sends none. */
+  serverHeader: string;
+  /** environ SERVER_NAME / SERVER_PORT. The driver fills them from the listening address. */
+  serverName: string;
+  serverPort: string;
+  /** environ wsgi.url_scheme. */
+  urlScheme: string;
+  /** environ SCRIPT_NAME: where the app is mounted; "" for the root. */
+  scriptName: string;
+  /** environ tsgi.runtime. */
+  runtime: string;
+  /** environ wsgi.multiprocess. */
+  multiprocess: boolean;
+  /** Where error lines go (wsgi.errors and the server's own messages). One line per call, no newline. */
+  log: (line: string) => void;
+  /** Where access-log lines go, or null for none. */
+  accessLog: ((line: string) => void) | null;
+  /**
+   * Runs a task once the current microtask queue has drained (the driver supplies its runtime's
+   * cheapest such hook). Response bytes produced in one burst, such as an async generator yielding
+   * many chunks without real waits, are then written together instead of one write per chunk.
+   */
+  schedule: (task: () => void) => void;
+}
+
+export const DEFAULT_OPTIONS: Readonly<CoreOptions> = Object.freeze({
+  maxRequestLine: 8 * 1024,
+  maxHeadSize: 16 * 1024,
+  maxHeaderCount: 100,
+  maxBodySize: 64 * 1024 * 1024,
+  maxConnections: 16_384,
+  headTimeout: 10_000,
+  bodyTimeout: 30_000,
+  keepAliveTimeout: 5_000,
+  responseTimeout: 60_000,
+  shutdownTimeout: 30_000,
+  serverHeader: "tsgi",
+  serverName: "127.0.0.1",
+  serverPort: "8888",
+  urlScheme: "http",
+  scriptName: "",
+  runtime: "unknown",
+  multiprocess: false,
+  log: (line: string) => console.error(line),
+  accessLog: null,
+  schedule: (task: () => void) => queueMicrotask(task),
+});
+
+/** Defaults overlaid with whatever the caller set (undefined means "use the default"). */
+export function resolveOptions(given: Partial<CoreOptions> = {}): CoreOptions {
+  const out: CoreOptions = { ...DEFAULT_OPTIONS };
+  for (const key of Object.keys(given) as (keyof CoreOptions)[]) {
+    const value = given[key];
+    if (value !== undefined) (out as unknown as Record<string, unknown>)[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,96 @@
+// The one place a connection's response bytes wait on their way to the transport: parts produced in
+// one burst (a whole pipelined batch, an async generator yielding without real waits) are queued
+// and handed over together once the burst is over, in a single write or writev; the queue's size
+// and the transport's answer give backpressure to producers.
+// Must never copy or reorder bytes (joining is the driver's: it knows its runtime's writes), and
+// never write after close.
+
+import type { Transport } from "./transport.ts";
+
+/** Queued bytes past which producers wait. */
+const HIGH_WATER = 64 * 1024;
+
+export class Output {
+  private parts: Uint8Array[] = [];
+  private bytes = 0;
+  /** While true, send() queues without scheduling: the holder flushes when it is done. */
+  holding = false;
+  private flushScheduled = false;
+  /** The transport refused more (write returned false) and has not said it is writable again. */
+  private transportFull = false;
+  private closed = false;
+  private waiters: (() => void)[] | null = null;
+  private readonly flushTask = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly schedule: (task: () => void) => void,
+  ) {}
+
+  /** Queues bytes; they go out at the end of the current burst. */
+  send(data: Uint8Array): void {
+    if (this.closed) return;
+    this.parts.push(data);
+    this.bytes += data.length;
+    if (!this.holding && !this.flushScheduled) {
+      this.flushScheduled = true;
+      this.schedule(this.flushTask);
+    }
+  }
+
+  /** Bytes queued and not yet handed to the transport. */
+  get queued(): number {
+    return this.bytes;
+  }
+
+  /** The transport is full: nothing should be produced until writable(). */
+  get full(): boolean {
+    return this.transportFull;
+  }
+
+  /** Producers should wait (waitWritable) before producing more. */
+  get blocked(): boolean {
+    return this.transportFull || this.bytes > HIGH_WATER;
+  }
+
+  /** Hands everything queued to the transport. */
+  flush(): void {
+    if (this.bytes === 0 || this.closed) return;
+    const parts = this.parts;
+    this.parts = [];
+    this.bytes = 0;
+    const ok = parts.length === 1 ? this.transport.write(parts[0]!) : this.transport.writev(parts);
+    if (!ok) this.transportFull = true;
+  }
+
+  /** Flushes, then resolves once the transport can take more (at once if it can). */
+  waitWritable(): Promise<void> {
+    this.flush();
+    if (!this.transportFull || this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => (this.waiters ??= []).push(resolve));
+  }
+
+  /** The transport can take more again. */
+  writable(): void {
+    this.transportFull = false;
+    this.wake();
+  }
+
+  /** Nothing more will be written: queued bytes are dropped and waiting producers released. */
+  close(): void {
+    this.closed = true;
+    this.parts = [];
+    this.bytes = 0;
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    if (waiters === null) return;
+    this.waiters = null;
+    for (const w of waiters) w();
+  }
+}

@@ -1,0 +1,45 @@
+// The boundary between the sans-I/O core and a runtime driver: what a driver gives the core for each
+// connection (Transport), and what the core gives back (ConnectionHandle). Types only.
+// Must never contain behaviour or name a runtime API.
+
+/** What the core needs from one accepted socket. Implemented by each driver in runtimes/. */
+export interface Transport {
+  /**
+   * Hand bytes to the socket. The driver must keep every byte (a partial write is finished later)
+   * and may keep a reference to `data` until it is written, so the core never reuses a buffer it
+   * wrote. Returns false when the driver's outgoing buffer is above its high-water mark: the core
+   * then waits for `ConnectionHandle.writable()` before producing more.
+   */
+  write(data: Uint8Array): boolean;
+  /**
+   * Hand several buffers over at once, in order, as the fewest writes the runtime can make (one
+   * gathered write, or joined copies). Same contract as write() for each buffer.
+   */
+  writev(parts: readonly Uint8Array[]): boolean;
+  /** Write everything already queued, then send FIN and close (lingering to read the peer's FIN). Idempotent. */
+  close(): void;
+  /** Close the socket now, dropping anything queued. Idempotent. */
+  abort(): void;
+  /** Stop delivering incoming bytes until resumeReading(). Idempotent. */
+  pauseReading(): void;
+  /** Deliver incoming bytes again. Idempotent. */
+  resumeReading(): void;
+}
+
+/** Who is on the other end, as the driver learned it on accept. */
+export interface PeerInfo {
+  remoteAddress: string;
+  remotePort: number;
+}
+
+/** What the driver calls on the core for one connection, from its socket callbacks. */
+export interface ConnectionHandle {
+  /** Bytes arrived. The core may keep a reference: the driver must not reuse `bytes` afterwards. */
+  received(bytes: Uint8Array): void;
+  /** The transport's outgoing buffer fell below its mark after write() had returned false. */
+  writable(): void;
+  /** The peer finished sending (its FIN arrived); the connection may still send. */
+  peerFinished(): void;
+  /** The socket is gone (closed by either side, or an error). Called once; the last call. */
+  closed(): void;
+}

@@ -1,0 +1,59 @@
+// Builds the PEP 3333 environ for one request from its parsed head, the connection's facts and the
+// server's settings. Must never parse bytes (the HTTP layer did) and never add a key that is not in
+// docs/interface.md.
+
+import type { Environ, ErrorStream, InputStream } from "./types.ts";
+import type { RequestHead } from "../http/request-head.ts";
+import { fileWrapper } from "./file-wrapper.ts";
+
+const VERSION = Object.freeze([1, 0]) as unknown as [1, 0];
+
+/** Per-connection facts that every environ of that connection shares. */
+export interface ConnectionFacts {
+  readonly remoteAddress: string;
+  readonly remotePort: string;
+}
+
+/** What the server tells every environ: where it listens and how it runs. */
+export interface GatewaySettings {
+  readonly scriptName: string;
+  readonly serverName: string;
+  readonly serverPort: string;
+  readonly urlScheme: string;
+  readonly multiprocess: boolean;
+  readonly runtime: string;
+}
+
+export function buildEnviron(head: RequestHead, facts: ConnectionFacts, input: InputStream, errors: ErrorStream, o: GatewaySettings): Environ {
+  let path = head.path;
+  const root = o.scriptName;
+  if (root !== "" && (path === root || path.startsWith(root + "/"))) path = path.slice(root.length);
+  const env: Environ = {
+    REQUEST_METHOD: head.method,
+    SCRIPT_NAME: root,
+    PATH_INFO: path,
+    QUERY_STRING: head.query,
+    CONTENT_TYPE: head.contentType,
+    CONTENT_LENGTH: head.contentLength,
+    SERVER_NAME: o.serverName,
+    SERVER_PORT: o.serverPort,
+    SERVER_PROTOCOL: head.protocol,
+    REMOTE_ADDR: facts.remoteAddress,
+    REMOTE_PORT: facts.remotePort,
+    "wsgi.version": VERSION,
+    "wsgi.url_scheme": o.urlScheme,
+    "wsgi.input": input,
+    "wsgi.errors": errors,
+    "wsgi.multithread": true,
+    "wsgi.multiprocess": o.multiprocess,
+    "wsgi.run_once": false,
+    "wsgi.input_terminated": true,
+    "wsgi.file_wrapper": fileWrapper,
+    "tsgi.runtime": o.runtime,
+    "tsgi.raw_uri": head.rawTarget,
+  };
+  const names = head.names;
+  const values = head.values;
+  for (let i = 0; i < names.length; i++) env[names[i]!] = values[i]!;
+  return env;
+}
