@@ -3,18 +3,19 @@
 // pinned to CPU 0, validates one exchange (status and exact body), runs wrk pinned to CPU 1 (or,
 // for idle memory, a client process opening N keep-alive connections), then stops the server.
 // Prints medians per scenario and the median of the per-round tsgi/native ratios; --write also
-// writes bench/RESULTS.md.
+// writes bench/RESULTS.md. With --baseline DIR it also runs "base" (tsgi from another checkout,
+// serving this checkout's bench apps) in every round and prints the median tsgi/base ratio.
 // It must never listen or connect beyond 127.0.0.1, never leave a server running (every process
-// is killed on error, Ctrl-C and exit), and never report a figure from a server that failed to
-// validate without flagging it.
+// is killed on error, Ctrl-C and exit), never report a figure from a server that failed to
+// validate without flagging it, and never modify the baseline checkout beyond `npm run build`.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { measureIdleMemory } from "./lib/memory.mjs";
 import { pinningAvailable, pinned, startServer } from "./lib/procs.mjs";
-import { markdownTable, notes, roundRatios, rows, textTable } from "./lib/report.mjs";
+import { header, markdownTable, notes, roundRatios, rows, textTable } from "./lib/report.mjs";
 import { SCENARIOS } from "./lib/scenarios.mjs";
 import { exchange } from "./lib/http-wire.mjs";
 import { ensureWrk, errorCount, runWrk } from "./lib/wrk.mjs";
@@ -25,14 +26,17 @@ const LOAD_CPU = 1;
 const IDLE_SECONDS = "120"; // keep-alive timeout given to every server, so idle connections stay
 
 const USAGE = `usage: npm run bench -- [options]
-  --rounds N            rounds per measurement, tsgi and native alternate (default 3)
+  --rounds N            rounds per measurement, tsgi and native (and base) alternate (default 3)
   --duration S          seconds per wrk run (default 5)
   --warmup S            seconds of discarded wrk warm-up before each run (default 1, 0 = none)
   --connections N       wrk connections (default 64)
   --idle-connections N  connections for the idle-memory scenario (default 5000)
   --only LIST           runtimes, comma-separated: node,bun,deno (default all)
   --scenarios LIST      ${SCENARIOS.map((s) => s.name).join(",")} (default all)
-  --kinds LIST          tsgi,native,bare (default all)
+  --kinds LIST          tsgi,native,bare,base (default all; base only with --baseline)
+  --baseline DIR        also run "base": tsgi from DIR, another checkout of this repository
+                        (built with npm run build when needed), on the same bench apps; prints
+                        tsgi/base, the median of the per-round ratios, to measure a change A/B
   --write               also write bench/RESULTS.md
   -h, --help            this text`;
 
@@ -46,7 +50,8 @@ function options() {
       "idle-connections": { type: "string", default: "5000" },
       only: { type: "string", default: "node,bun,deno" },
       scenarios: { type: "string", default: SCENARIOS.map((s) => s.name).join(",") },
-      kinds: { type: "string", default: "tsgi,native,bare" },
+      kinds: { type: "string" },
+      baseline: { type: "string" },
       write: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -65,6 +70,11 @@ function options() {
     for (const item of items) if (!allowed.includes(item)) throw new Error(`--${name}: unknown ${item} (${allowed.join(", ")})`);
     return items;
   };
+  const baseline = values.baseline === undefined ? undefined : path.resolve(values.baseline);
+  if (baseline !== undefined && !existsSync(path.join(baseline, "serve.ts"))) throw new Error(`--baseline ${baseline}: no serve.ts there (not a tsgi checkout)`);
+  if (values.kinds === undefined) values.kinds = baseline === undefined ? "tsgi,native,bare" : "tsgi,native,bare,base";
+  const kinds = list("kinds", ["tsgi", "native", "bare", "base"]);
+  if (kinds.includes("base") && baseline === undefined) throw new Error("--kinds base needs --baseline DIR");
   return {
     rounds: count("rounds", 1),
     duration: count("duration", 1),
@@ -73,7 +83,8 @@ function options() {
     idleConnections: count("idle-connections", 1),
     runtimes: list("only", ["node", "bun", "deno"]),
     scenarios: SCENARIOS.filter((s) => list("scenarios", SCENARIOS.map((x) => x.name)).includes(s.name)),
-    kinds: list("kinds", ["tsgi", "native", "bare"]),
+    kinds,
+    baseline,
     write: values.write,
   };
 }
@@ -82,25 +93,26 @@ const BUN = path.join(ROOT, "node_modules/.bin/bun");
 const DENO = path.join(ROOT, "node_modules/.bin/deno");
 const DENO_RUN = [DENO, "run", "--allow-net"];
 const TSGI_OPTIONS = ["-b", "127.0.0.1:0", "--keep-alive", IDLE_SECONDS];
-const app = (name) => `bench/apps/${name}.ts`;
+// Absolute, so tsgi started from another checkout (base) serves these very files; they import types only.
+const app = (name) => path.join(ROOT, "bench/apps", `${name}.ts`);
 
-/** How to start each kind of server on each runtime. */
+/** How to start each kind of server on each runtime; tsgi gets the checkout it runs from (ROOT, or the baseline for base). */
 const RUNTIMES = {
   node: {
     version: () => `node ${process.version}`,
-    tsgi: (s) => [process.execPath, "dist/serve.js", ...TSGI_OPTIONS, app(s.app)],
+    tsgi: (s, dir) => [process.execPath, path.join(dir, "dist/serve.js"), ...TSGI_OPTIONS, app(s.app)],
     native: (s) => [process.execPath, "bench/native/node.mjs", s.app, IDLE_SECONDS],
     bare: (s) => [process.execPath, "bench/bare/node.mjs", s.bare],
   },
   bun: {
     version: () => `bun ${firstLine(BUN, ["--version"])}`,
-    tsgi: (s) => [BUN, "serve.ts", ...TSGI_OPTIONS, app(s.app)],
+    tsgi: (s, dir) => [BUN, path.join(dir, "serve.ts"), ...TSGI_OPTIONS, app(s.app)],
     native: (s) => [BUN, "bench/native/bun.mjs", s.app, IDLE_SECONDS],
     bare: (s) => [BUN, "bench/bare/bun.mjs", s.bare],
   },
   deno: {
     version: () => firstLine(DENO, ["--version"]),
-    tsgi: (s) => [...DENO_RUN, "--allow-read", "serve.ts", ...TSGI_OPTIONS, app(s.app)],
+    tsgi: (s, dir) => [...DENO_RUN, "--allow-read", path.join(dir, "serve.ts"), ...TSGI_OPTIONS, app(s.app)],
     native: (s) => [...DENO_RUN, "bench/native/deno.mjs", s.app],
     bare: (s) => [...DENO_RUN, "bench/bare/deno.mjs", s.bare],
   },
@@ -111,26 +123,19 @@ function firstLine(bin, args) {
   return (r.stdout || r.stderr || "?").split("\n")[0].trim();
 }
 
-function newestMtime(dir) {
-  let newest = 0;
-  if (!existsSync(dir)) return newest;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (entry.name.endsWith(".ts")) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
+/** A checkout as "DIR (commit abc1234, modified)", for the A/B header line. */
+function describe(dir) {
+  const git = (...args) => spawnSync("git", ["-C", dir, ...args], { encoding: "utf8" });
+  const head = git("rev-parse", "--short", "HEAD");
+  if (head.status !== 0) return `${dir} (not a git checkout)`;
+  const dirty = git("status", "--porcelain", "--untracked-files=no").stdout.trim();
+  return `${dir} (commit ${head.stdout.trim()}${dirty ? ", modified" : ""})`;
 }
 
-/** Runs `npm run build` when dist/serve.js is missing or older than a source. Returns an error or undefined. */
-function ensureBuild() {
-  const entry = path.join(ROOT, "serve.ts");
-  if (!existsSync(entry)) return "serve.ts does not exist yet";
-  const dist = path.join(ROOT, "dist/serve.js");
-  const sources = Math.max(statSync(entry).mtimeMs, newestMtime(path.join(ROOT, "src")), newestMtime(path.join(ROOT, "runtimes")));
-  if (existsSync(dist) && statSync(dist).mtimeMs >= sources) return undefined;
-  console.log(`bench: dist/serve.js is ${existsSync(dist) ? "stale" : "missing"}, running npm run build`);
-  const build = spawnSync("npm", ["run", "build"], { cwd: ROOT, encoding: "utf8" });
+/** Runs `npm run build` in checkout `dir` (esbuild takes well under a second: no staleness guess). Returns an error or undefined. */
+function ensureBuild(dir) {
+  if (!existsSync(path.join(dir, "serve.ts"))) return "serve.ts does not exist yet";
+  const build = spawnSync("npm", ["run", "build"], { cwd: dir, encoding: "utf8" });
   if (build.status !== 0) return `npm run build failed: ${(build.stderr || build.stdout).trim().split("\n").slice(-2).join(" | ")}`;
   return undefined;
 }
@@ -163,11 +168,13 @@ async function validate(port, scenario) {
 
 /** One server run: start, validate, measure, stop. Returns { value, errors } or throws. */
 async function measure(runtime, kind, scenario, opts, pin) {
-  const argv = pinned(SERVER_CPU, RUNTIMES[runtime][kind](scenario), pin);
+  // base is the tsgi kind run from the baseline checkout (its own serve.ts / dist/serve.js, cwd there)
+  const dir = kind === "base" ? opts.baseline : ROOT;
+  const argv = pinned(SERVER_CPU, RUNTIMES[runtime][kind === "base" ? "tsgi" : kind](scenario, dir), pin);
   const env = { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
   let server;
   try {
-    server = await startServer(argv, { cwd: ROOT, env });
+    server = await startServer(argv, { cwd: dir, env });
   } catch (error) {
     error.startFailure = true;
     throw error;
@@ -201,12 +208,16 @@ async function main() {
   if (!pin) console.log("bench: WARNING taskset or a second CPU is missing; server and wrk are NOT pinned");
 
   const unavailable = {}; // "runtime/kind" -> reason; such servers are skipped after one failure
-  if (opts.runtimes.includes("node") && opts.kinds.includes("tsgi")) {
-    const buildError = ensureBuild();
-    if (buildError) unavailable["node/tsgi"] = buildError;
+  for (const [kind, dir] of [["tsgi", ROOT], ["base", opts.baseline]]) {
+    if (!opts.runtimes.includes("node") || !opts.kinds.includes(kind)) continue;
+    const buildError = ensureBuild(dir);
+    if (buildError) unavailable[`node/${kind}`] = buildError;
   }
   const info = machine(wrkVersion, opts.runtimes);
   console.log(`bench: ${info.nproc} CPUs (${info.model}), ${info.wrk}; ${Object.values(info.versions).join(", ")}`);
+  const withBase = opts.kinds.includes("base");
+  const baseInfo = withBase ? `tsgi at ${describe(ROOT)}, base at ${describe(opts.baseline)}` : undefined;
+  if (withBase) console.log(`bench: ${baseInfo}`);
   const loadBefore = os.loadavg()[0];
   if (loadBefore > 0.5) {
     console.log(`bench: WARNING load average is ${loadBefore.toFixed(2)} before starting: other work shares the CPUs, figures will be noisy`);
@@ -220,8 +231,9 @@ async function main() {
   for (let round = 0; round < opts.rounds; round++) {
     for (const runtime of opts.runtimes) {
       for (const scenario of opts.scenarios) {
-        // tsgi and native alternate which goes first; bare comes last
-        const order = ["tsgi", "native"].filter((k) => opts.kinds.includes(k));
+        // base, tsgi, native one round and the reverse the next: tsgi runs back to back with both,
+        // and neither side of a ratio always goes first; bare comes last
+        const order = ["base", "tsgi", "native"].filter((k) => opts.kinds.includes(k));
         if (round % 2 === 1) order.reverse();
         if (opts.kinds.includes("bare")) order.push("bare");
         for (const kind of order) {
@@ -256,15 +268,17 @@ async function main() {
   const sections = [];
   console.log(`\nbench: ${load}\n`);
   for (const runtime of opts.runtimes) {
-    const table = rows(opts.scenarios, results[runtime] ?? {});
+    const table = rows(opts.scenarios, results[runtime] ?? {}, withBase);
     const flagged = notes(opts.scenarios, results[runtime] ?? {});
-    const perRound = roundRatios(opts.scenarios, results[runtime] ?? {});
+    const perRound = roundRatios(opts.scenarios, results[runtime] ?? {}, "native");
+    const perRoundBase = withBase ? roundRatios(opts.scenarios, results[runtime] ?? {}, "base") : [];
     const title = `${runtime} (${info.versions[runtime]}): requests/s, median of ${opts.rounds}`;
-    console.log(textTable(title, table));
+    console.log(textTable(title, header(withBase), table));
     if (perRound.length) console.log(`  tsgi/native per round: ${perRound.join("; ")}`);
+    if (perRoundBase.length) console.log(`  tsgi/base per round: ${perRoundBase.join("; ")}`);
     for (const n of flagged) console.log(`  ! ${n}`);
     console.log("");
-    sections.push({ runtime, title, table, flagged, perRound });
+    sections.push({ runtime, title, table, flagged, perRound, perRoundBase });
   }
 
   if (opts.write) {
@@ -278,6 +292,7 @@ async function main() {
       `- Load generator: ${info.wrk}, 1 thread, ${opts.connections} connections, ${opts.duration} s per run after ${opts.warmup} s warm-up, ${opts.rounds} round(s); figures are medians, and tsgi/native is the median of the per-round ratios (tsgi and native run back to back in each round)`,
       `- Pinning: ${pin ? `server on CPU ${SERVER_CPU}, wrk and the idle client on CPU ${LOAD_CPU} (taskset)` : "none (taskset or a second CPU missing)"}`,
       `- Load: ${load}${loadBefore > 0.5 ? " - other work shared the machine, figures are noisy" : ""}`,
+      ...(withBase ? [`- A/B: ${baseInfo}; base is tsgi run from that checkout on the same bench apps, and tsgi/base is the median of the per-round ratios`] : []),
       `- Idle memory: ${opts.idleConnections} keep-alive connections that each made one request, server RSS delta (VmRSS) / ${opts.idleConnections}`,
       "",
       "tsgi runs through its CLI; native is the runtime's own server (node:http, Bun.serve, Deno.serve)",
@@ -287,8 +302,9 @@ async function main() {
       "",
     ];
     for (const s of sections) {
-      md.push(`## ${s.title}`, "", markdownTable(s.table), "");
+      md.push(`## ${s.title}`, "", markdownTable(header(withBase), s.table), "");
       if (s.perRound.length) md.push(`tsgi/native per round: ${s.perRound.join("; ")}`, "");
+      if (s.perRoundBase.length) md.push(`tsgi/base per round: ${s.perRoundBase.join("; ")}`, "");
       if (s.flagged.length) md.push(...s.flagged.map((n) => `- ${n}`), "");
     }
     writeFileSync(path.join(ROOT, "bench/RESULTS.md"), md.join("\n"));

@@ -1,6 +1,6 @@
 // Turns the collected bench figures into the printed tables and bench/RESULTS.md: medians per
-// scenario for tsgi, native and bare, the median of the per-round ratios tsgi/native, and every
-// error or failure flagged.
+// scenario for tsgi, native and bare (and base, with --baseline), the median of the per-round
+// ratios tsgi/native (and tsgi/base), and every error or failure flagged.
 // It must never drop a flagged run silently or print a figure for a server that failed validation.
 
 export function median(values) {
@@ -21,7 +21,7 @@ function cell(entry, memory) {
   return entry.errors.length || entry.failures.length ? `${text} !` : text;
 }
 
-/** The median over rounds of tsgi/native, each ratio taken within one round (the two ran back to back). */
+/** The median over rounds of tsgi/native (or tsgi/base), each ratio taken within one round (the two ran back to back). */
 export function medianRatio(tsgi, native) {
   if (!tsgi || !native) return undefined;
   const ratios = [];
@@ -37,22 +37,28 @@ function ratio(tsgi, native) {
   return r === undefined ? "-" : r.toFixed(2);
 }
 
-/** Rows [label, tsgi, native, ratio, bare] for one runtime. */
-export function rows(scenarios, byScenario) {
+/** The table header; `withBase` adds the base and tsgi/base columns after tsgi. */
+export function header(withBase) {
+  return ["scenario", "tsgi", ...(withBase ? ["base", "tsgi/base"] : []), "native", "tsgi/native", "bare socket"];
+}
+
+/** Rows [label, tsgi, (base, tsgi/base,) native, tsgi/native, bare] for one runtime, matching header(withBase). */
+export function rows(scenarios, byScenario, withBase = false) {
   return scenarios.map((s) => {
     const r = byScenario[s.name] ?? {};
-    return [s.memory ? `${s.label} (lower is better)` : s.label, cell(r.tsgi, s.memory), cell(r.native, s.memory), ratio(r.tsgi, r.native), cell(r.bare, s.memory)];
+    const base = withBase ? [cell(r.base, s.memory), ratio(r.tsgi, r.base)] : [];
+    return [s.memory ? `${s.label} (lower is better)` : s.label, cell(r.tsgi, s.memory), ...base, cell(r.native, s.memory), ratio(r.tsgi, r.native), cell(r.bare, s.memory)];
   });
 }
 
-/** One line per scenario: its tsgi/native ratio in each round, in round order. */
-export function roundRatios(scenarios, byScenario) {
+/** One line per scenario: its ratio tsgi/`other` (native or base) in each round, in round order. */
+export function roundRatios(scenarios, byScenario, other = "native") {
   const out = [];
   for (const s of scenarios) {
     const r = byScenario[s.name] ?? {};
-    if (!r.tsgi || !r.native) continue;
+    if (!r.tsgi || !r[other]) continue;
     const each = r.tsgi.byRound.map((a, round) => {
-      const b = r.native.byRound[round];
+      const b = r[other].byRound[round];
       return a !== undefined && b ? (a / b).toFixed(2) : "-";
     });
     if (each.length) out.push(`${s.name}: ${each.join(" ")}`);
@@ -72,20 +78,18 @@ export function notes(scenarios, byScenario) {
   return out;
 }
 
-export const HEADER = ["scenario", "tsgi", "native", "tsgi/native", "bare socket"];
-
-export function textTable(title, table) {
-  const all = [HEADER, ...table];
-  const widths = HEADER.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+export function textTable(title, head, table) {
+  const all = [head, ...table];
+  const widths = head.map((_, i) => Math.max(...all.map((r) => r[i].length)));
   const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("   ");
-  return [title, line(HEADER), widths.map((w) => "-".repeat(w)).join("   "), ...table.map(line)].join("\n");
+  return [title, line(head), widths.map((w) => "-".repeat(w)).join("   "), ...table.map(line)].join("\n");
 }
 
-export function markdownTable(table) {
+export function markdownTable(head, table) {
   const esc = (c) => c.replace(/\|/g, "\\|");
   return [
-    `| ${HEADER.join(" | ")} |`,
-    `|${HEADER.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`,
+    `| ${head.join(" | ")} |`,
+    `|${head.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`,
     ...table.map((r) => `| ${r.map(esc).join(" | ")} |`),
   ].join("\n");
 }
