@@ -2,16 +2,16 @@
 // time, request line, status, bytes, referer, user agent). Must never throw and never change what
 // the client gets: it only formats.
 
-import type { AccessRecord } from "./context.ts";
+import type { RequestHead } from "../http/request-head.ts";
+import type { ConnectionFacts } from "../wsgi/environ.ts";
 
-function field(head: AccessRecord["head"], key: string): string {
+function field(head: RequestHead, key: string): string {
   const i = head.names.indexOf(key);
   return i === -1 ? "-" : head.values[i]!;
 }
 
 /** One combined-log line; `now` is the time in ms. */
-export function accessLine(r: AccessRecord, now: number): string {
-  const h = r.head;
+export function accessLine(h: RequestHead, facts: ConnectionFacts, status: number, bytes: number, now: number): string {
   const when = new Date(now).toISOString();
-  return `${r.facts.remoteAddress} - - [${when}] "${h.method} ${h.rawTarget} ${h.protocol}" ${r.status} ${r.bytes} ${JSON.stringify(field(h, "HTTP_REFERER"))} ${JSON.stringify(field(h, "HTTP_USER_AGENT"))}`;
+  return `${facts.remoteAddress} - - [${when}] "${h.method} ${h.rawTarget} ${h.protocol}" ${status} ${bytes} ${JSON.stringify(field(h, "HTTP_REFERER"))} ${JSON.stringify(field(h, "HTTP_USER_AGENT"))}`;
 }

@@ -1,6 +1,6 @@
 // One client connection: bytes in, requests out one at a time (pipelined ones wait their turn),
-// body bytes routed to wsgi.input, each response through the connection's ResponseWriter into its
-// Output, keep-alive, 100-continue, and backpressure both ways. Timeouts are judged in timeouts.ts.
+// the request body through its RequestBody, each response through the connection's ResponseWriter
+// into its Output, keep-alive, and backpressure both ways. Timeouts are judged in timeouts.ts.
 // Must never call a runtime API (only its Transport) and never run two exchanges at once.
 
 import type { ConnectionHandle, Transport } from "./transport.ts";
@@ -9,38 +9,30 @@ import { Output } from "./output.ts";
 import { type TimedConnection, T_DISCARD, T_EXCHANGE, T_HEAD, T_IDLE, type TimerKind, judge } from "./timeouts.ts";
 import { HeadScanner } from "../http/head-scanner.ts";
 import type { RequestHead } from "../http/request-head.ts";
-import { BODY_CHUNKED, BODY_LENGTH } from "../http/request-framing.ts";
-import { type BodyReader, ChunkedReader, LengthReader } from "../http/body-readers.ts";
+import { BODY_NONE } from "../http/request-framing.ts";
 import { ResponseWriter } from "../http/response-writer.ts";
 import { CONTINUE } from "../http/error-response.ts";
 import { concat2 } from "../http/bytes.ts";
-import { EMPTY_INPUT, type InputOwner, RequestInput } from "../wsgi/input.ts";
-import type { InputStream } from "../wsgi/types.ts";
+import { EMPTY_INPUT } from "../wsgi/input.ts";
+import { type BodyOwner, RequestBody } from "./request-body.ts";
 import { Exchange, type ExchangeHost } from "../wsgi/exchange.ts";
 import type { ResponseStart } from "../wsgi/start-response.ts";
 import { buildEnviron, type ConnectionFacts } from "../wsgi/environ.ts";
 import { ClientDisconnected, HttpError, errorText } from "../errors.ts";
 
 const EMPTY = new Uint8Array(0);
-/** Unread body bytes held for the app before the socket is paused. */
-const INPUT_HIGH_WATER = 64 * 1024;
 /** Pipelined bytes held while a request is being answered before the socket is paused. */
 const BACKLOG_HIGH_WATER = 64 * 1024;
-/** An unread request body up to this size is read and discarded to keep the connection. */
-const DISCARD_MAX = 64 * 1024;
 
-export class Connection implements ConnectionHandle, ExchangeHost, InputOwner, TrackedConnection, TimedConnection {
+export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, TrackedConnection, TimedConnection {
   private buf: Uint8Array = EMPTY; // received, not yet consumed
   private readonly scanner = new HeadScanner();
   private readonly output: Output;
   private readonly response: ResponseWriter;
   private head: RequestHead | null = null; // the request being answered
   exchange: Exchange | null = null;
-  body: BodyReader | null = null; // the current request's body framing (outlives the exchange while discarding)
-  input: RequestInput | null = null; // where body bytes go; null while discarding
-  private discarded = 0;
-  private expectContinue = false;
-  private continueSent = false;
+  /** The request body being read (it outlives the exchange while its unread rest is discarded). */
+  body: RequestBody | null = null;
   /** Answer nothing more; close once the current response is out. */
   private closeAfterResponse = false;
   /** Our side is finished (transport.close() called, or the socket is gone): send nothing more. */
@@ -53,11 +45,9 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner, T
   // Timer state, judged by timeouts.ts.
   timer: TimerKind = T_IDLE;
   deadline: number;
-  lastBodyAt = 0;
   lastProgressAt = 0;
   requests = 0;
   readonly facts: ConnectionFacts;
-  private readonly pushBody = (data: Uint8Array): void => this.input!.push(data);
 
   constructor(
     readonly ctx: ServerContext,
@@ -90,8 +80,8 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner, T
   peerFinished(): void {
     this.peerSentFin = true;
     if (this.finished) return;
-    if (this.body !== null && !this.body.done) {
-      this.input?.fail(new HttpError(400, "request body incomplete: the client closed its side"));
+    if (this.body !== null && this.body.reading) {
+      this.body.fail(new HttpError(400, "request body incomplete: the client closed its side"));
       this.closeAfterResponse = true;
     }
     if (this.exchange === null) this.process();
@@ -104,7 +94,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner, T
     this.output.close();
     const ex = this.exchange;
     this.exchange = null;
-    this.input?.fail(new ClientDisconnected());
+    this.body?.fail(new ClientDisconnected());
     ex?.abort();
     this.ctx.forget(this);
   }
@@ -135,14 +125,13 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner, T
         this.closeTransport();
         return;
       }
-      if (this.body !== null) {
-        if (!this.body.done) {
-          if (this.buf.length === 0 || !this.feedBody()) break;
-          if (!this.body.done) break;
+      const body = this.body;
+      if (body !== null) {
+        if (body.reading) {
+          if (this.buf.length === 0 || !this.feedBody(body)) break;
+          if (body.reading) break;
         }
-        this.input?.end();
-        this.body = null;
-        if (this.exchange === null) this.input = null;
+        if (this.exchange === null) this.body = null;
       }
       if (this.exchange !== null) break; // the app is answering; later requests wait
       if (this.timer === T_EXCHANGE || this.timer === T_DISCARD) this.setTimer(T_IDLE, this.ctx.options.keepAliveTimeout);
@@ -182,17 +171,10 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner, T
     this.buf = end === this.buf.length ? EMPTY : this.buf.subarray(end);
     this.scanner.reset();
     this.requests++;
-    this.continueSent = false;
-    this.expectContinue = head.expectContinue;
-    let input: InputStream;
-    if (head.bodyKind === BODY_LENGTH || head.bodyKind === BODY_CHUNKED) {
-      this.body = head.bodyKind === BODY_LENGTH ? new LengthReader(head.bodyLength) : new ChunkedReader(ctx.options, head.fieldCount);
-      const reader = new RequestInput(this);
-      this.input = reader;
-      input = reader;
-      this.lastBodyAt = ctx.now;
-      // The body is fed by loop() once the app runs, so what happens never depends on how the bytes arrived.
-    } else input = EMPTY_INPUT;
+    // The body is fed by loop() once the app runs, so what happens never depends on how the bytes arrived.
+    const body = head.bodyKind === BODY_NONE ? null : new RequestBody(head, ctx.options, this);
+    this.body = body;
+    const input = body === null ? EMPTY_INPUT : body.input!;
     this.head = head;
     this.response.code = 0;
     const ex = new Exchange(this, head, buildEnviron(head, this.facts, input, ctx.errors, ctx.options), ctx.starts);
@@ -203,29 +185,24 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner, T
     return true;
   }
 
-  /** Feeds buffered bytes to the body reader; false when the body is malformed (the connection closes). */
-  private feedBody(): boolean {
-    const body = this.body!;
+  /** Feeds buffered bytes to the request body; false when it is malformed or not worth reading (the connection closes). */
+  private feedBody(body: RequestBody): boolean {
     const buf = this.buf;
     try {
-      const next = this.input !== null ? body.feed(buf, 0, buf.length, this.pushBody) : body.feed(buf, 0, buf.length, discard);
+      const next = body.feed(buf);
       this.buf = next === buf.length ? EMPTY : buf.subarray(next);
-      this.lastBodyAt = this.lastProgressAt = this.ctx.now;
-      if (this.input === null) {
-        this.discarded += next;
-        if (this.discarded > DISCARD_MAX && !body.done) {
-          this.closeTransport();
-          return false;
-        }
+      this.lastProgressAt = this.ctx.now;
+      if (body.discardedTooMuch) {
+        this.closeTransport();
+        return false;
       }
     } catch (e) {
       // A malformed or oversized body: the app's reads fail with the status; nothing more is read.
       this.buf = EMPTY;
       this.closeAfterResponse = true;
-      if (this.exchange === null) this.closeTransport(); // discarding after the response: nothing more to say
-      else this.input?.fail(e);
-      this.input = null;
+      body.fail(e);
       this.body = null;
+      if (this.exchange === null) this.closeTransport(); // discarding after the response: nothing more to say
       return false;
     }
     return true;
@@ -279,18 +256,15 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner, T
     if (this.exchange !== ex) return;
     this.exchange = null;
     const response = this.response;
-    this.ctx.logAccess({ head: this.head!, facts: this.facts, status: response.code, bytes: response.bytesSent });
+    this.ctx.logAccess(this.head!, this.facts, response.code, response.bytesSent);
     if (!response.keepAlive || ex.broken) this.closeAfterResponse = true;
-    if (this.body !== null && !this.body.done && !this.closeAfterResponse) {
-      // The app did not read its whole body: read and discard the rest, or give up on the connection.
-      if (this.expectContinue && !this.continueSent) this.closeAfterResponse = true;
-      else {
-        this.input?.fail(new ClientDisconnected());
-        this.input = null;
-        this.discarded = 0;
-        this.setTimer(T_DISCARD, 0);
-      }
-    } else if (this.body === null) this.input = null;
+    const body = this.body;
+    if (body !== null && !this.closeAfterResponse) {
+      // The app may have left part of its body unread: discard the rest, or give up on the connection.
+      if (!body.exchangeEnded()) this.closeAfterResponse = true;
+      else if (body.reading) this.setTimer(T_DISCARD, 0);
+      else this.body = null;
+    }
     if (this.ctx.shuttingDown) this.closeAfterResponse = true;
     this.process();
   }
@@ -298,28 +272,24 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner, T
   /** Whether the connection may stay open after this response (request body state, shutdown). */
   private mayKeepAlive(): boolean {
     if (this.closeAfterResponse || this.ctx.shuttingDown || this.peerSentFin) return false;
-    const body = this.body;
-    if (body === null || body.done) return true;
-    if (this.expectContinue && !this.continueSent) return false;
-    return body instanceof LengthReader ? body.left <= DISCARD_MAX : true;
+    return this.body === null || this.body.keepable;
   }
 
-  // ---- InputOwner
+  // ---- BodyOwner
 
-  inputFirstRead(): void {
-    if (this.expectContinue && !this.continueSent && this.exchange !== null && !this.exchange.headersSent && !this.finished) {
-      this.continueSent = true;
+  get now(): number {
+    return this.ctx.now;
+  }
+
+  bodyFirstRead(body: RequestBody): void {
+    if (body.expectsContinue && !body.continueSent && this.exchange !== null && !this.exchange.headersSent && !this.finished) {
+      body.continueSent = true;
       this.output.send(CONTINUE);
       this.output.flush();
     }
   }
 
-  inputConsumed(): void {
-    if (this.readPaused) this.updateReading();
-  }
-
-  inputWaiting(): void {
-    this.lastBodyAt = this.ctx.now;
+  bodyDemand(): void {
     if (this.readPaused) this.updateReading();
   }
 
@@ -328,10 +298,10 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner, T
   /** Pause reading when nobody is taking the bytes; resume when someone is. */
   private updateReading(): void {
     if (this.finished) return;
-    const input = this.input;
+    const body = this.body;
     const pause =
-      (input !== null && !input.ended && input.buffered >= INPUT_HIGH_WATER && !input.waiting) ||
-      ((this.exchange !== null || this.output.full) && (this.body === null || this.body.done) && this.buf.length > BACKLOG_HIGH_WATER);
+      (body !== null && body.wantsPause) ||
+      ((this.exchange !== null || this.output.full) && (body === null || !body.reading) && this.buf.length > BACKLOG_HIGH_WATER);
     if (pause !== this.readPaused) {
       this.readPaused = pause;
       if (pause) this.transport.pauseReading();
@@ -352,8 +322,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner, T
   /** The request body stopped arriving while the app waits for it: its read fails, and we close after. */
   failBody(error: HttpError): void {
     this.closeAfterResponse = true;
-    this.input?.fail(error);
-    this.input = null;
+    this.body?.fail(error);
     this.body = null;
     this.buf = EMPTY;
   }
@@ -395,5 +364,3 @@ export class Connection implements ConnectionHandle, ExchangeHost, InputOwner, T
     this.closed();
   }
 }
-
-function discard(): void {}

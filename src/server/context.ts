@@ -18,14 +18,6 @@ export interface TrackedConnection {
   abort(): void;
 }
 
-/** One finished exchange, for the access log. */
-export interface AccessRecord {
-  readonly head: RequestHead;
-  readonly facts: ConnectionFacts;
-  readonly status: number;
-  readonly bytes: number;
-}
-
 export interface ServerContext extends ResponseResources {
   readonly app: Application;
   readonly options: CoreOptions;
@@ -40,8 +32,8 @@ export interface ServerContext extends ResponseResources {
   readonly errors: ErrorStream;
   /** A complete error response with this server's fields (without its body for HEAD). */
   errorResponse(status: number, detail: string, omitBody: boolean): Uint8Array;
-  /** One access-log line for a finished exchange (when enabled). */
-  logAccess(record: AccessRecord): void;
+  /** One access-log line for a finished exchange (when enabled): status sent and body bytes. */
+  logAccess(head: RequestHead, facts: ConnectionFacts, status: number, bytes: number): void;
   /** The connection is gone. */
   forget(conn: TrackedConnection): void;
 }

@@ -5,7 +5,9 @@
 
 import type { Application } from "../wsgi/types.ts";
 import type { ConnectionHandle, PeerInfo, Transport } from "./transport.ts";
-import type { AccessRecord, ServerContext, TrackedConnection } from "./context.ts";
+import type { ServerContext, TrackedConnection } from "./context.ts";
+import type { RequestHead } from "../http/request-head.ts";
+import type { ConnectionFacts } from "../wsgi/environ.ts";
 import { type CoreOptions, resolveOptions } from "./options.ts";
 import { Connection } from "./connection.ts";
 import { accessLine } from "./access-log.ts";
@@ -90,9 +92,9 @@ export class ServerCore implements ServerContext {
     }
   }
 
-  logAccess(record: AccessRecord): void {
+  logAccess(head: RequestHead, facts: ConnectionFacts, status: number, bytes: number): void {
     const sink = this.options.accessLog;
-    if (sink !== null) sink(accessLine(record, this.now));
+    if (sink !== null) sink(accessLine(head, facts, status, bytes, this.now));
   }
 
   /**

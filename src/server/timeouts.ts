@@ -5,9 +5,8 @@
 
 import type { ServerContext } from "./context.ts";
 import type { ConnectionFacts } from "../wsgi/environ.ts";
-import type { RequestInput } from "../wsgi/input.ts";
 import type { Exchange } from "../wsgi/exchange.ts";
-import type { BodyReader } from "../http/body-readers.ts";
+import type { RequestBody } from "./request-body.ts";
 import { ApplicationTimeout, HttpError } from "../errors.ts";
 
 /** Waiting for the first byte of a request (keep-alive idle, or a new connection). */
@@ -26,14 +25,12 @@ export interface TimedConnection {
   readonly facts: ConnectionFacts;
   readonly timer: TimerKind;
   readonly deadline: number;
-  readonly lastBodyAt: number;
   readonly lastProgressAt: number;
   readonly requests: number;
   readonly gone: boolean;
   readonly finished: boolean;
   readonly exchange: Exchange | null;
-  readonly input: RequestInput | null;
-  readonly body: BodyReader | null;
+  readonly body: RequestBody | null;
   /** Bytes of a request head have arrived. */
   readonly headStarted: boolean;
   /** The transport refused more and has not said it is writable again. */
@@ -73,15 +70,15 @@ export function judge(c: TimedConnection, now: number): void {
       if (now >= c.deadline) c.reject(new HttpError(408, "request head not received in time"));
       return;
     case T_DISCARD:
-      if (c.body === null || c.body.done) return;
-      if (now - c.lastBodyAt >= o.bodyTimeout) c.closeTransport();
+      if (c.body === null || !c.body.reading) return;
+      if (now - c.body.lastArrival >= o.bodyTimeout) c.closeTransport();
       return;
     case T_EXCHANGE: {
       if (c.exchange === null) return;
-      const input = c.input;
-      if (input !== null && input.waiting) {
+      const body = c.body;
+      if (body !== null && body.appWaiting) {
         // The app waits for the client: only the body timeout applies.
-        if (now - c.lastBodyAt >= o.bodyTimeout) c.failBody(new HttpError(408, "request body not received in time"));
+        if (now - body.lastArrival >= o.bodyTimeout) c.failBody(new HttpError(408, "request body not received in time"));
         return;
       }
       if (stalled(c, now)) {
