@@ -9,13 +9,13 @@ import { type Slab, writeLatin1 } from "./bytes.ts";
 /** The fields the server adds to one response head; null (or -1) leaves one out. */
 export interface AddedFields {
   /** A Content-Length the server computed, or -1. */
-  contentLength: number;
+  readonly contentLength: number;
   /** `Transfer-Encoding: chunked` or null. */
-  framing: Uint8Array | null;
+  readonly framing: Uint8Array | null;
   /** `Connection: close` / `Connection: keep-alive` or null. */
-  connection: Uint8Array | null;
+  readonly connection: Uint8Array | null;
   /** Date and/or Server lines, or null. */
-  server: Uint8Array | null;
+  readonly server: Uint8Array | null;
 }
 
 /** The last head built from one status line and field list, and what was added to it. */

@@ -7,10 +7,13 @@
 import { type Slab, copyParts } from "./bytes.ts";
 import { type AddedFields, type HeadPrefix, buildHead } from "./response-head.ts";
 import {
-  FRAMING_CHUNKED, FRAMING_CLOSE, FRAMING_LENGTH, FRAMING_NONE, TRANSFER_ENCODING_CHUNKED,
+  FRAMING_CHUNKED, FRAMING_LENGTH, FRAMING_NONE, TRANSFER_ENCODING_CHUNKED,
   connectionField, persists, responseFraming,
 } from "./response-framing.ts";
-import { type BodyWriter, type ByteSink, type ChunkSizeLines, ChunkedWriter, CloseWriter, LengthWriter, NO_BODY } from "./body-writers.ts";
+import {
+  type BodyState, type BodyWriter, type ByteSink, type ChunkSizeLines,
+  CHUNKED_WRITER, CLOSE_WRITER, LENGTH_WRITER, NO_BODY_WRITER,
+} from "./body-writers.ts";
 
 /** What the head of a response says, as the gateway accepted it from the application. */
 export interface ResponseHead extends HeadPrefix {
@@ -40,25 +43,34 @@ export interface ResponseResources {
 /** A known body up to this size is copied into the head's buffer; a larger one follows the head uncopied. */
 const INLINE_BODY = 16 * 1024;
 
-export class ResponseWriter {
+export class ResponseWriter implements AddedFields, BodyState {
   /** Status code of the response (0 until its head is fixed). */
   code = 0;
   /** The connection persists after this response (decided with the head). */
   keepAlive = false;
-  private body: BodyWriter = NO_BODY;
-  private lengthWriter: LengthWriter | null = null;
-  private chunkedWriter: ChunkedWriter | null = null;
-  private closeWriter: CloseWriter | null = null;
-  private readonly added: AddedFields = { contentLength: -1, framing: null, connection: null, server: null };
+  /** The body writer chosen for this response's framing. */
+  private body: BodyWriter = NO_BODY_WRITER;
+  // BodyState: the body's progress.
+  sent = 0;
+  remaining = 0;
+  chunks = 0;
+  readonly sizeLines: ChunkSizeLines;
+  // AddedFields: what the server adds to the head being built (kept here: no object per response).
+  contentLength = -1;
+  framing: Uint8Array | null = null;
+  connection: Uint8Array | null = null;
+  server: Uint8Array | null = null;
 
   constructor(
     private readonly sink: ByteSink,
     private readonly resources: ResponseResources,
-  ) {}
+  ) {
+    this.sizeLines = resources.sizeLines;
+  }
 
   /** Body bytes sent so far. */
   get bytesSent(): number {
-    return this.body.sent;
+    return this.sent;
   }
 
   /**
@@ -72,39 +84,41 @@ export class ResponseWriter {
     const keepAlive = persists(request.keepAlive, framing, isHead, serverAllowsKeepAlive);
     this.code = head.code;
     this.keepAlive = keepAlive;
-    const added = this.added;
-    added.contentLength = framing === FRAMING_LENGTH && head.contentLength < 0 ? knownLength : -1;
-    added.framing = framing === FRAMING_CHUNKED ? TRANSFER_ENCODING_CHUNKED : null;
-    added.connection = connectionField(request.minor, keepAlive);
-    added.server = this.resources.serverFields(!head.hasDate, !head.hasServer);
+    this.contentLength = framing === FRAMING_LENGTH && head.contentLength < 0 ? knownLength : -1;
+    this.framing = framing === FRAMING_CHUNKED ? TRANSFER_ENCODING_CHUNKED : null;
+    this.connection = connectionField(request.minor, keepAlive);
+    this.server = this.resources.serverFields(!head.hasDate, !head.hasServer);
     const sendsBody = !isHead && framing !== FRAMING_NONE;
     const inline = sendsBody && known !== null && knownLength <= INLINE_BODY ? knownLength : 0;
-    const bytes = buildHead(head, added, inline, this.resources.slab);
+    const bytes = buildHead(head, this, inline, this.resources.slab);
     if (inline > 0) copyParts(known!, known!.length, bytes.subarray(bytes.length - inline));
     this.sink.send(bytes);
-    if (!sendsBody) this.body = NO_BODY;
+    this.sent = inline;
+    this.chunks = 0;
+    if (!sendsBody) this.body = NO_BODY_WRITER;
     else if (framing === FRAMING_LENGTH) {
-      this.body = (this.lengthWriter ??= new LengthWriter()).reset(head.contentLength >= 0 ? head.contentLength : knownLength, inline);
-    } else if (framing === FRAMING_CHUNKED) this.body = (this.chunkedWriter ??= new ChunkedWriter(this.resources.sizeLines)).reset();
-    else if (framing === FRAMING_CLOSE) this.body = (this.closeWriter ??= new CloseWriter()).reset();
+      this.body = LENGTH_WRITER;
+      this.remaining = (head.contentLength >= 0 ? head.contentLength : knownLength) - inline;
+    } else this.body = framing === FRAMING_CHUNKED ? CHUNKED_WRITER : CLOSE_WRITER;
     if (known !== null && inline === 0) for (let i = 0; i < known.length; i++) this.write(known[i]!);
   }
 
   /** One non-empty body chunk; false (nothing sent) when it does not fit the framing. */
   write(chunk: Uint8Array): boolean {
-    return this.body.write(chunk, this.sink);
+    return this.body.write(this, chunk, this.sink);
   }
 
   /** The body is complete; false when it fell short of its Content-Length. */
   finish(): boolean {
-    return this.body.finish(this.sink);
+    return this.body.finish(this, this.sink);
   }
 
   /** Sends a complete response the server made itself (an error) instead of the application's. */
   replace(code: number, bytes: Uint8Array): void {
     this.code = code;
     this.keepAlive = false;
-    this.body = NO_BODY;
+    this.body = NO_BODY_WRITER;
+    this.sent = 0;
     this.sink.send(bytes);
   }
 }

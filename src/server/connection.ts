@@ -111,10 +111,9 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
       // A bug, not bad input (that is an HttpError handled in loop): lose this connection, not the process.
       this.ctx.options.log(`tsgi: internal error, connection dropped: ${errorText(e)}`);
       this.abort();
-    } finally {
-      this.inProcess = false;
-      this.output.holding = false;
     }
+    this.inProcess = false;
+    this.output.holding = false;
     this.output.flush();
     this.updateReading();
   }

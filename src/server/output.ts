@@ -11,7 +11,9 @@ import type { Transport } from "./transport.ts";
 const HIGH_WATER = 64 * 1024;
 
 export class Output {
-  private parts: Uint8Array[] = [];
+  /** The part queued when it is the only one (most flushes have one); else all of them in `parts`. */
+  private first: Uint8Array | null = null;
+  private parts: Uint8Array[] | null = null;
   private bytes = 0;
   /** While true, send() queues without scheduling: the holder flushes when it is done. */
   holding = false;
@@ -20,10 +22,8 @@ export class Output {
   private transportFull = false;
   private closed = false;
   private waiters: (() => void)[] | null = null;
-  private readonly flushTask = (): void => {
-    this.flushScheduled = false;
-    this.flush();
-  };
+  /** Made when first needed: a synchronous app's bytes are flushed by the connection, never scheduled. */
+  private flushTask: (() => void) | null = null;
 
   constructor(
     private readonly transport: Transport,
@@ -33,11 +33,16 @@ export class Output {
   /** Queues bytes; they go out at the end of the current burst. */
   send(data: Uint8Array): void {
     if (this.closed) return;
-    this.parts.push(data);
+    if (this.parts !== null) this.parts.push(data);
+    else if (this.first === null) this.first = data;
+    else this.parts = [this.first, data];
     this.bytes += data.length;
     if (!this.holding && !this.flushScheduled) {
       this.flushScheduled = true;
-      this.schedule(this.flushTask);
+      this.schedule((this.flushTask ??= () => {
+        this.flushScheduled = false;
+        this.flush();
+      }));
     }
   }
 
@@ -58,11 +63,13 @@ export class Output {
 
   /** Hands everything queued to the transport. */
   flush(): void {
-    if (this.bytes === 0 || this.closed) return;
+    const first = this.first;
+    if (first === null || this.closed) return;
     const parts = this.parts;
-    this.parts = [];
+    this.first = null;
+    this.parts = null;
     this.bytes = 0;
-    const ok = parts.length === 1 ? this.transport.write(parts[0]!) : this.transport.writev(parts);
+    const ok = parts === null ? this.transport.write(first) : this.transport.writev(parts);
     if (!ok) this.transportFull = true;
   }
 
@@ -82,7 +89,8 @@ export class Output {
   /** Nothing more will be written: queued bytes are dropped and waiting producers released. */
   close(): void {
     this.closed = true;
-    this.parts = [];
+    this.first = null;
+    this.parts = null;
     this.bytes = 0;
     this.wake();
   }

@@ -13,7 +13,8 @@ export interface Transport {
   write(data: Uint8Array): boolean;
   /**
    * Hand several buffers over at once, in order, as the fewest writes the runtime can make (one
-   * gathered write, or joined copies). Same contract as write() for each buffer.
+   * gathered write, or joined copies). Same contract as write() for each buffer; the list itself
+   * is the core's again when the call returns (the driver keeps no reference to it).
    */
   writev(parts: readonly Uint8Array[]): boolean;
   /** Write everything already queued, then send FIN and close (lingering to read the peer's FIN). Idempotent. */

@@ -174,13 +174,18 @@ export class Exchange {
 
   /** An Array is the whole body at once: its length is known before the headers go out. */
   private sendArray(body: readonly unknown[]): void {
-    const chunks: Uint8Array[] = [];
+    // The Array itself serves when it holds only non-empty byte chunks (the common case).
+    let chunks = body as readonly Uint8Array[];
     let total = 0;
     for (let i = 0; i < body.length; i++) {
-      const bytes = toBytes(body[i]);
-      if (bytes.length === 0) continue;
-      chunks.push(bytes);
-      total += bytes.length;
+      const v = body[i];
+      if (v instanceof Uint8Array && v.length > 0) total += v.length;
+      else {
+        chunks = bytesOf(body);
+        total = 0;
+        for (let k = 0; k < chunks.length; k++) total += chunks[k]!.length;
+        break;
+      }
     }
     this.iterDone = true;
     if (!this.headersSent) this.sendHead(chunks, total);
@@ -343,4 +348,14 @@ export class Exchange {
       this.host.log(`tsgi: error in close() (${this.what()}): ${errorText(e)}`);
     }
   }
+}
+
+/** The non-empty chunks of an Array body as bytes; throws ApplicationError for a bad chunk. */
+function bytesOf(body: readonly unknown[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < body.length; i++) {
+    const bytes = toBytes(body[i]);
+    if (bytes.length > 0) out.push(bytes);
+  }
+  return out;
 }
