@@ -1,6 +1,6 @@
 // One request through the application (PEP 3333 "Specification Details"): calls the app, implements
-// startResponse / write / excInfo, pulls the body (a synchronous one without a Promise, an
-// asynchronous one with backpressure, through one pump), and always calls the body's close().
+// startResponse / write / excInfo, takes the body it returns (an Array at once, anything else
+// through its AppBody), and always has the body closed.
 // PEP 3333's "headers sent" follows the application's actions only: the first non-empty chunk, the
 // first write(), or the end of the body. From that moment status and framing are fixed, whatever
 // has been flushed, so the same app gets the same bytes whether its body is sync or async, fast or
@@ -10,6 +10,7 @@
 import type { Application, Body, Chunk, Environ, StartResponse, Write } from "./types.ts";
 import { type ResponseStart, type StartCache } from "./start-response.ts";
 import { describe, isThenable, toBytes } from "./chunks.ts";
+import { AppBody, type ChunkTaker } from "./app-body.ts";
 import { statusAllowsBody } from "../http/response-framing.ts";
 import { ApplicationError, ClientDisconnected, HttpError, errorText } from "../errors.ts";
 
@@ -46,7 +47,7 @@ export interface RequestLabel {
 const RUNNING = 0;
 const DONE = 1;
 
-export class Exchange {
+export class Exchange implements ChunkTaker {
   private state = RUNNING;
   private start: ResponseStart | null = null;
   /** PEP 3333's "headers sent": from here the status and framing are fixed. */
@@ -55,16 +56,12 @@ export class Exchange {
   broken = false;
   /** The client went away (or an internal error ended the exchange). */
   private aborted = false;
-  private body: Body | null = null;
-  private iter: Iterator<unknown> | AsyncIterator<unknown> | null = null;
-  private iterDone = false;
-  private closeCalled = false;
+  /** The body the app returned, once it did. */
+  private body: AppBody | null = null;
   private readonly isHead: boolean;
   readonly startResponse: StartResponse;
   private write: Write | null = null;
-  /** Continuations, made when first needed (a synchronous exchange needs none). */
-  private pumpTask: (() => void) | null = null;
-  private stepTask: ((r: IteratorResult<unknown>) => void) | null = null;
+  /** Made when first needed (a synchronous app needs none). */
   private failTask: ((e: unknown) => void) | null = null;
 
   constructor(
@@ -92,19 +89,15 @@ export class Exchange {
     }
     if (isThenable(result)) {
       try {
-        (result as Promise<Body>).then((body) => this.guard(() => this.consume(body)), this.onFailure());
+        (result as Promise<Body>).then((body) => this.guard(() => this.consume(body)), (this.failTask ??= (e) => this.guard(() => this.fail(e))));
       } catch (e) {
         this.fail(e); // a thenable whose then() throws
       }
     } else this.consume(result);
   }
 
-  private onFailure(): (e: unknown) => void {
-    return (this.failTask ??= (e) => this.guard(() => this.fail(e)));
-  }
-
   /** Runs a continuation so that nothing it throws becomes an unhandled rejection. */
-  private guard(fn: () => void): void {
+  guard(fn: () => void): void {
     try {
       fn();
     } catch (e) {
@@ -147,24 +140,23 @@ export class Exchange {
   // ---- the body
 
   private consume(body: Body): void {
-    this.body = body;
-    if (this.state !== RUNNING) {
-      this.callClose();
+    if (body === null || body === undefined || typeof body === "string" || body instanceof Uint8Array || typeof body !== "object") {
+      if (this.state === RUNNING) this.fail(new ApplicationError(`the application returned ${describe(body)} as its body; return an iterable of chunks, such as [body]`));
       return;
     }
-    if (body === null || body === undefined || typeof body === "string" || body instanceof Uint8Array || typeof body !== "object") {
-      this.fail(new ApplicationError(`the application returned ${describe(body)} as its body; return an iterable of chunks, such as [body]`));
+    // An Array without a close() needs no AppBody: nothing to iterate lazily, nothing to close.
+    const isArray = Array.isArray(body);
+    const appBody = isArray && typeof (body as { close?: unknown }).close !== "function" ? null : new AppBody(body, this);
+    this.body = appBody;
+    if (this.state !== RUNNING) {
+      appBody?.close();
       return;
     }
     try {
-      if (Array.isArray(body)) this.sendArray(body);
-      else if (typeof (body as Iterable<unknown>)[Symbol.iterator] === "function") {
-        this.iter = (body as Iterable<unknown>)[Symbol.iterator]();
-        this.pump();
-      } else if (typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function") {
-        this.iter = (body as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-        this.pump();
-      } else {
+      if (isArray) {
+        appBody?.takenWhole();
+        this.sendArray(body as unknown[]);
+      } else if (!appBody!.pull()) {
         this.fail(new ApplicationError(`the application returned ${describe(body)} as its body; it is not iterable`));
       }
     } catch (e) {
@@ -187,54 +179,26 @@ export class Exchange {
         break;
       }
     }
-    this.iterDone = true;
     if (!this.headersSent) this.sendHead(chunks, total);
     else for (let i = 0; i < chunks.length && this.sendBody(chunks[i]!); i++);
-    this.finish();
+    this.ended();
   }
 
-  /**
-   * Pulls the iterator until it ends, the exchange ends, or the output is full. A synchronous
-   * iterator is pulled in a loop; an asynchronous one resumes here when each result arrives.
-   */
-  private pump(): void {
-    const it = this.iter!;
-    for (;;) {
-      if (this.state !== RUNNING) return;
-      let r: IteratorResult<unknown> | PromiseLike<IteratorResult<unknown>>;
-      try {
-        r = it.next();
-      } catch (e) {
-        this.fail(e);
-        return;
-      }
-      if (isThenable(r)) {
-        this.stepTask ??= (res) => this.guard(() => {
-          if (this.step(res)) this.pump();
-        });
-        r.then(this.stepTask, this.onFailure());
-        return;
-      }
-      if (!this.step(r)) return;
-    }
+  // ---- ChunkTaker: what the body's chunks go to
+
+  get running(): boolean {
+    return this.state === RUNNING;
   }
 
-  /** Takes one iterator result; true when the pump should pull the next one now. */
-  private step(r: IteratorResult<unknown>): boolean {
-    if (this.state !== RUNNING) return false;
-    if (r.done) {
-      this.iterDone = true;
-      this.finish();
-      return false;
-    }
-    let bytes: Uint8Array;
-    try {
-      bytes = toBytes(r.value);
-    } catch (e) {
-      this.fail(e);
-      return false;
-    }
-    if (bytes.length === 0) return true;
+  get blocked(): boolean {
+    return this.host.blocked;
+  }
+
+  waitWritable(): Promise<void> {
+    return this.host.waitWritable();
+  }
+
+  chunk(bytes: Uint8Array): boolean {
     this.host.progress();
     if (!this.headersSent) {
       try {
@@ -247,14 +211,18 @@ export class Exchange {
     if (!this.sendBody(bytes)) return false;
     if (this.isHead) {
       // The head is out and a HEAD response has no body: stop pulling.
-      this.finish();
-      return false;
-    }
-    if (this.host.blocked) {
-      this.host.waitWritable().then((this.pumpTask ??= () => this.guard(() => this.pump())));
+      this.ended();
       return false;
     }
     return true;
+  }
+
+  failed(error: unknown): void {
+    this.fail(error);
+  }
+
+  closeFailed(error: unknown): void {
+    this.host.log(`tsgi: error in close() (${this.what()}): ${errorText(error)}`);
   }
 
   // ---- sending
@@ -284,7 +252,7 @@ export class Exchange {
   }
 
   /** The body is complete: send the head if it has not gone out (an empty body), then the end. */
-  private finish(): void {
+  ended(): void {
     if (this.state !== RUNNING) return;
     if (!this.headersSent) {
       if (this.start === null) {
@@ -308,7 +276,7 @@ export class Exchange {
   private end(): void {
     if (this.state !== RUNNING) return;
     this.state = DONE;
-    this.callClose();
+    this.body?.close();
     this.host.exchangeDone(this);
   }
 
@@ -317,7 +285,7 @@ export class Exchange {
     if (this.state !== RUNNING) return;
     this.state = DONE;
     if (!(error instanceof ClientDisconnected)) this.host.log(`tsgi: error in application (${this.what()}): ${errorText(error)}`);
-    this.callClose();
+    this.body?.close();
     if (!this.headersSent) {
       this.headersSent = true;
       this.host.sendError(error instanceof HttpError ? error.status : 500, error instanceof HttpError ? error.detail : "internal server error");
@@ -331,23 +299,9 @@ export class Exchange {
     this.state = DONE;
     this.aborted = true;
     this.broken = true;
-    this.callClose();
+    this.body?.close();
   }
 
-  /** Calls the body's close() (or the iterator's return() when it stopped early), once. */
-  private callClose(): void {
-    if (this.closeCalled || this.body === null) return;
-    this.closeCalled = true;
-    const body = this.body as { close?: unknown };
-    try {
-      let r: unknown;
-      if (typeof body.close === "function") r = (body.close as () => unknown)();
-      else if (this.iter !== null && !this.iterDone && typeof this.iter.return === "function") r = this.iter.return();
-      if (isThenable(r)) r.then(undefined, (e: unknown) => this.host.log(`tsgi: error in close() (${this.what()}): ${String(e)}`));
-    } catch (e) {
-      this.host.log(`tsgi: error in close() (${this.what()}): ${errorText(e)}`);
-    }
-  }
 }
 
 /** The non-empty chunks of an Array body as bytes; throws ApplicationError for a bad chunk. */
