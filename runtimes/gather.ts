@@ -12,6 +12,23 @@ const LARGE_PART = 16 * 1024;
 const RUN_MAX = 256 * 1024;
 
 /**
+ * `parts` joined into one buffer from `slab` (or a fresh one) when they are all small and fit in
+ * one run (the common case: a pipelined batch, a streamed burst); else null.
+ */
+export function joinedIfSmall(parts: readonly Uint8Array[], slab: Slab): Uint8Array | null {
+  let total = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const n = parts[i]!.length;
+    if (n >= LARGE_PART) return null;
+    total += n;
+  }
+  if (total > RUN_MAX) return null;
+  const out = slab.alloc(total);
+  copyParts(parts, parts.length, out);
+  return out;
+}
+
+/**
  * `parts` as buffers to write in order: each run of small parts joined into one buffer from
  * `slab` (or a fresh one), each large part as it is.
  */

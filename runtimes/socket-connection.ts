@@ -17,6 +17,8 @@ const LINGER_MAX_MS = 2000;
 
 export abstract class SocketConnection implements Transport {
   handle: ConnectionHandle | null = null;
+  /** The core asked us to stop delivering bytes. */
+  paused = false;
   private lingerTimer: ReturnType<typeof setTimeout> | null = null;
   private lingerStart = 0;
   private lastInput = 0;
@@ -27,10 +29,25 @@ export abstract class SocketConnection implements Transport {
   abstract writev(parts: readonly Uint8Array[]): boolean;
   abstract close(): void;
   abstract abort(): void;
-  abstract pauseReading(): void;
-  abstract resumeReading(): void;
   /** Closes the socket after our FIN: at the end of lingering, or when the peer's FIN arrives. */
   abstract closeSocket(): void;
+  /** Neither close() nor abort() was called: the core may still pause and resume reading. */
+  protected abstract get open(): boolean;
+  /** Stops and restarts the runtime's reads. */
+  protected abstract pauseSocket(): void;
+  protected abstract resumeSocket(): void;
+
+  pauseReading(): void {
+    if (this.paused || !this.open) return;
+    this.paused = true;
+    this.pauseSocket();
+  }
+
+  resumeReading(): void {
+    if (!this.paused || !this.open) return;
+    this.paused = false;
+    this.resumeSocket();
+  }
 
   // ---- socket events to the core
 

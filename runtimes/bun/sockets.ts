@@ -35,7 +35,6 @@ interface Shared {
 class BunConnection extends SocketConnection {
   state = OPEN;
   peerEnded = false;
-  paused = false;
   /** Set while we call into the socket, whose close handler may then run synchronously. */
   calling = false;
   /** Chunks the kernel has not taken yet; the first is written from `offset`. */
@@ -174,15 +173,15 @@ class BunConnection extends SocketConnection {
     this.calling = false;
   }
 
-  pauseReading(): void {
-    if (this.paused || this.state !== OPEN) return;
-    this.paused = true;
+  protected get open(): boolean {
+    return this.state === OPEN;
+  }
+
+  protected pauseSocket(): void {
     this.socket.pause();
   }
 
-  resumeReading(): void {
-    if (!this.paused || this.state !== OPEN) return;
-    this.paused = false;
+  protected resumeSocket(): void {
     this.socket.resume();
   }
 }

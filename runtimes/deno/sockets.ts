@@ -42,7 +42,6 @@ export function sharedState(log: (line: string) => void): Shared {
 export class DenoConnection extends SocketConnection {
   state = OPEN;
   peerEnded = false;
-  paused = false;
   /** Resolves the read loop's wait while paused. */
   wake: (() => void) | null = null;
   writing = false;
@@ -224,14 +223,18 @@ export class DenoConnection extends SocketConnection {
     queueMicrotask(() => this.deliverClosed());
   }
 
-  pauseReading(): void {
-    if (this.state === OPEN) this.paused = true;
+  protected get open(): boolean {
+    return this.state === OPEN;
   }
 
-  resumeReading(): void {
+  /** The read loop holds back what it reads while paused. */
+  protected pauseSocket(): void {}
+
+  protected resumeSocket(): void {
     this.unpause();
   }
 
+  /** Releases the read loop if it is holding back (also on close, whatever the state). */
   unpause(): void {
     this.paused = false;
     const wake = this.wake;

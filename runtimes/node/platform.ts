@@ -1,12 +1,12 @@
-// Node's Platform for the command line: argv, files, output, signals, exit, module loading (a .ts
-// module through the TypeScript loader in ts-loader.ts) and the after-microtasks hook.
-// Must never touch sockets (sockets.ts does) or parse arguments.
+// Node's Platform for the command line: Node's process facilities, and module loading that compiles
+// a .ts module through the TypeScript loader in ts-loader.ts. Must never touch sockets (sockets.ts
+// does) or parse arguments.
 
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { register } from "node:module";
-import type { Platform, SignalName } from "../driver.ts";
+import { processPlatform } from "../process-platform.ts";
 
 /** Module hooks are registered once per process (registering is process-wide in Node). */
 let loaderRegistered = false;
@@ -26,24 +26,9 @@ function registerTsLoader(): void {
 
 const TS_FILE = /\.(?:ts|mts|tsx)$/;
 
-export const platform: Platform = {
-  runtime: "node",
-  afterMicrotasks: (task: () => void) => process.nextTick(task),
-  argv: () => process.argv.slice(2),
-  cwd: () => process.cwd(),
-  isFile(path: string): boolean {
-    try {
-      return statSync(path).isFile();
-    } catch {
-      return false;
-    }
-  },
-  stdout: (line: string) => void process.stdout.write(line + "\n"),
-  stderr: (line: string) => void process.stderr.write(line + "\n"),
-  exit: (code: number): never => process.exit(code),
-  onSignal: (signal: SignalName, fn: () => void) => void process.on(signal, fn),
+export const platform = processPlatform("node", {
   async importModule(absPath: string): Promise<Record<string, unknown>> {
     if (TS_FILE.test(absPath)) registerTsLoader();
     return (await import(pathToFileURL(absPath).href)) as Record<string, unknown>;
   },
-};
+});

@@ -9,7 +9,7 @@ import type { Bind } from "../bind.ts";
 import type { Listener } from "../driver.ts";
 import { listenFailure, listenerFor } from "../listener.ts";
 import { HIGH_WATER, SocketConnection } from "../socket-connection.ts";
-import { joinRuns } from "../gather.ts";
+import { joinRuns, joinedIfSmall } from "../gather.ts";
 
 const kConn = Symbol("tsgi.conn");
 type TsgiSocket = Socket & { [kConn]?: NodeConnection };
@@ -21,7 +21,6 @@ const CLOSED = 2;
 /** One accepted socket: the Transport the core writes to. */
 class NodeConnection extends SocketConnection {
   state = OPEN;
-  paused = false;
 
   constructor(
     readonly socket: Socket,
@@ -39,8 +38,9 @@ class NodeConnection extends SocketConnection {
   /** Small parts joined, large ones gathered: corked writes leave as a single writev on uncork. */
   writev(parts: readonly Uint8Array[]): boolean {
     if (this.state !== OPEN) return false;
+    const joined = joinedIfSmall(parts, this.slab);
+    if (joined !== null) return this.socket.write(joined);
     const bufs = joinRuns(parts, this.slab);
-    if (bufs.length === 1) return this.socket.write(bufs[0]!);
     const socket = this.socket;
     socket.cork();
     let ok = true;
@@ -71,15 +71,15 @@ class NodeConnection extends SocketConnection {
     this.socket.destroy();
   }
 
-  pauseReading(): void {
-    if (this.paused || this.state !== OPEN) return;
-    this.paused = true;
+  protected get open(): boolean {
+    return this.state === OPEN;
+  }
+
+  protected pauseSocket(): void {
     this.socket.pause();
   }
 
-  resumeReading(): void {
-    if (!this.paused || this.state !== OPEN) return;
-    this.paused = false;
+  protected resumeSocket(): void {
     this.socket.resume();
   }
 }

@@ -1,5 +1,5 @@
 // Shared assertions for integration tests: the exact shape of a response the server generates
-// itself (docs/interface.md "Responses the server generates itself"), the Date format, and "send this,
+// itself (docs/interface.md section 11), the Date format, and "send this,
 // get that error, then the socket closes". It must never relax what docs/interface.md specifies.
 import { expect } from "vitest";
 import { type HttpResponse, RawClient, header, headerNames, show, text } from "./raw.ts";

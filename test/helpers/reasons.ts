@@ -1,5 +1,5 @@
 // Reason phrases (RFC 9110 section 15) of the statuses the server generates itself: the tests'
-// own oracle, written independently of src/status.ts on purpose. Must never import from src/.
+// own oracle, written independently of src/http/error-response.ts on purpose. Must never import from src/.
 
 export const REASONS: Readonly<Record<number, string>> = {
   400: "Bad Request",

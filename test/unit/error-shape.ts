@@ -1,5 +1,5 @@
-// The exact shape of a response the server generates itself (docs/interface.md "Responses the server
-// generates itself"), as a vitest assertion for the unit tests. It must never relax that shape.
+// The exact shape of a response the server generates itself (docs/interface.md section 11, "Requests
+// the application never sees"), as a vitest assertion for the unit tests. It must never relax that shape.
 import { expect } from "vitest";
 import { normaliseDate } from "./fake.ts";
 import { REASONS } from "../helpers/reasons.ts";

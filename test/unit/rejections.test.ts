@@ -94,7 +94,7 @@ describe("how refusals look and when they happen", () => {
   });
 
   test("many empty lines before a request line are not accepted without bound", async () => {
-    // docs/interface.md: "Up to a few empty lines (CRLF) before the request line are ignored." A client
+    // docs/interface.md section 11: "Up to a few empty lines (CRLF) before a request line are ignored." A client
     // that sends nothing but CRLFs must not make the server buffer them past the head-size limit.
     const client = connect(recorder(false).app, { maxHeadSize: 256 });
     client.send("\r\n".repeat(200));
