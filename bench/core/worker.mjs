@@ -38,6 +38,16 @@ const APPS = {
   },
 };
 APPS.pipeline = APPS.hello;
+// bench/apps/upload.ts: reads the whole body, answers its length.
+APPS.upload = async (env, sr) => {
+  const body = await env["wsgi.input"].read();
+  const text = String(body.length);
+  sr("200 OK", [["Content-Type", "text/plain"], ["Content-Length", String(text.length)]]);
+  return [text];
+};
+const UPLOAD = new Uint8Array(64 * 1024).fill(0x78);
+/** How a 64 KiB upload arrives: the head, then the body in reads of at most this size. */
+const READ_SIZE = 16 * 1024;
 
 const REQUEST = "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n";
 const PIPELINE = 16;
@@ -52,7 +62,9 @@ async function side(bundle) {
   const seen = (d) => {
     const n = d.length;
     if (n >= 5 && d[n - 1] === 10 && d[n - 2] === 13 && d[n - 3] === 10 && d[n - 4] === 13 && d[n - 5] === 48) responses++;
-    else if (n >= 1 && d[n - 1] === 33) for (let i = 5; i < n; i++) if (d[i] === 33 && d[i - 1] === 100 && d[i - 2] === 108) responses++;
+    else if (n >= 1 && d[n - 1] === 33) {
+      for (let i = 5; i < n; i++) if (d[i] === 33 && d[i - 1] === 100 && d[i - 2] === 108) responses++;
+    } else if (n >= 9 && d[n - 1] === 54 && d[n - 2] === 51 && d[n - 5] === 54 && d[n - 6] === 10) responses++; // "...\r\n65536"
     if (wake !== null && responses >= wake.n) {
       const w = wake;
       wake = null;
@@ -76,6 +88,7 @@ async function side(bundle) {
   const until = (n) => (responses >= n ? Promise.resolve() : new Promise((resolve) => (wake = { n, resolve })));
   const one = enc.encode(REQUEST);
   const many = enc.encode(REQUEST.repeat(PIPELINE));
+  const post = enc.encode(`POST /upload HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Length: ${UPLOAD.length}\r\n\r\n`);
   /** Serves n requests; returns ns per request. */
   return async function run(n) {
     const start = performance.now();
@@ -83,6 +96,13 @@ async function side(bundle) {
       for (let i = 0; i < n; i += PIPELINE) {
         const target = responses + PIPELINE;
         feed(many.slice());
+        if (responses < target) await until(target);
+      }
+    } else if (scenario === "upload") {
+      for (let i = 0; i < n; i++) {
+        const target = responses + 1;
+        feed(post.slice());
+        for (let o = 0; o < UPLOAD.length; o += READ_SIZE) feed(UPLOAD.slice(o, o + READ_SIZE));
         if (responses < target) await until(target);
       }
     } else {
