@@ -68,14 +68,15 @@ const encoder = new TextEncoder();
 
 /**
  * Why `path`, exactly as the runtime hands it to the kernel, cannot name a unix socket on `os`; null
- * when it can, or when the OS is not in the table (the runtime then decides).
+ * when it can, or when the OS is not in the table (the runtime then decides). `what` names the path
+ * in the message.
  */
-export function unixPathProblem(path: string, os: string): string | null {
+export function unixPathProblem(path: string, os: string, what = "the path"): string | null {
   const size = SUN_PATH_BYTES[os];
   if (size === undefined) return null;
   const bytes = encoder.encode(path).length;
   if (bytes < size) return null;
-  return `the path is ${bytes} bytes, longer than the ${size - 1} a unix socket path can have on ${os} (sun_path holds ${size} with the NUL)`;
+  return `${what} is ${bytes} bytes, longer than the ${size - 1} a unix socket path can have on ${os} (sun_path holds ${size} with the NUL)`;
 }
 
 /** The text form of a bind address: `127.0.0.1:8888`, `[::1]:8888` or `unix:/path`. */

@@ -45,7 +45,8 @@ export function listenFailure(bind: Bind, err: unknown): Error {
 export function checkingPathLength(listen: Driver["listen"], absolute?: { cwd(): string }): Driver["listen"] {
   return async (core, bind) => {
     if (bind.kind === "unix") {
-      const problem = unixPathProblem(absolute === undefined ? bind.path : resolve(absolute.cwd(), bind.path), platform());
+      const bound = absolute === undefined ? bind.path : resolve(absolute.cwd(), bind.path);
+      const problem = unixPathProblem(bound, platform(), bound === bind.path ? "the path" : `the path resolved against the working directory (${bound})`);
       if (problem !== null) throw listenFailure(bind, new Error(problem));
     }
     return await listen(core, bind);

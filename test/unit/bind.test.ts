@@ -73,7 +73,9 @@ describe.skipIf(HERE === null)("checkingPathLength", () => {
     await checkingPathLength(f.listen)(core, relative);
     expect(f.asked).toEqual([relative]);
     const deep = { cwd: () => pathOf(40) };
-    await expect(checkingPathLength(f.listen, deep)(core, relative)).rejects.toThrow(`the path is ${40 + 1 + MAX - 20} bytes`);
+    await expect(checkingPathLength(f.listen, deep)(core, relative)).rejects.toThrow(
+      `: the path resolved against the working directory (${deep.cwd()}/${relative.path}) is ${40 + 1 + MAX - 20} bytes, longer than the ${MAX} `,
+    );
     expect(f.asked).toEqual([relative]);
   });
 });
