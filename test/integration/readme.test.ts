@@ -77,7 +77,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   } catch {}
 }
 
-/** One command run under sh in its own process group, its output collected line by line. */
+/** One command run under sh in its own process group, its stdout and stderr collected together. */
 class Run {
   readonly child: ChildProcess;
   output = "";
