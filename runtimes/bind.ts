@@ -1,6 +1,6 @@
 // Listening addresses: `HOST:PORT`, `[IPV6]:PORT` or `unix:PATH`, parsed into a Bind and printed
-// back. Pure code shared by the library entry, the command line and the drivers.
-// Must never resolve a name or touch a socket.
+// back, and how long a unix socket path each OS can hold. Pure code shared by the library entry,
+// the command line and the drivers. Must never resolve a name, touch a socket or ask which OS it runs on.
 
 /** Where the server listens when no address is given. */
 export const DEFAULT_BIND = "127.0.0.1:8888";
@@ -43,6 +43,40 @@ export function parseBind(text: string): Bind {
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) throw new BindError(`expected a port from 0 to 65535, got ${JSON.stringify(portText)} in ${JSON.stringify(text)}`);
   return { kind: "tcp", host, port };
+}
+
+/**
+ * sun_path's size in bytes, terminating NUL included, by OS name (Node's `process.platform` names,
+ * and Deno's where they differ): the longest unix socket path is one byte less.
+ */
+const SUN_PATH_BYTES: Readonly<Record<string, number>> = {
+  linux: 108,
+  android: 108,
+  win32: 108,
+  windows: 108,
+  sunos: 108,
+  solaris: 108,
+  illumos: 108,
+  darwin: 104,
+  freebsd: 104,
+  openbsd: 104,
+  netbsd: 104,
+  aix: 1023,
+};
+
+const encoder = new TextEncoder();
+
+/**
+ * Why `path`, exactly as the runtime hands it to the kernel, cannot name a unix socket on `os`; null
+ * when it can, or when the OS is not in the table (the runtime then decides). `what` names the path
+ * in the message.
+ */
+export function unixPathProblem(path: string, os: string, what = "the path"): string | null {
+  const size = SUN_PATH_BYTES[os];
+  if (size === undefined) return null;
+  const bytes = encoder.encode(path).length;
+  if (bytes < size) return null;
+  return `${what} is ${bytes} bytes, longer than the ${size - 1} a unix socket path can have on ${os} (sun_path holds ${size} with the NUL)`;
 }
 
 /** The text form of a bind address: `127.0.0.1:8888`, `[::1]:8888` or `unix:/path`. */

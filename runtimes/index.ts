@@ -6,6 +6,7 @@ import type { CoreOptions } from "../src/server/options.ts";
 import { ServerCore } from "../src/server/server.ts";
 import { DEFAULT_BIND, parseBind } from "./bind.ts";
 import type { Driver, Listener, Platform, RuntimeName } from "./driver.ts";
+import { checkingPathLength } from "./listener.ts";
 
 export type * from "../src/wsgi/types.ts";
 export type { CoreOptions } from "../src/server/options.ts";
@@ -26,20 +27,24 @@ export function detectRuntime(): RuntimeName {
   return "node";
 }
 
-/** Loads the driver of the current runtime. The imports are literal so bundlers and Deno's module graph see them. */
+/**
+ * Loads the driver of the current runtime; its listen() first refuses a unix socket path too long
+ * for this OS (listener.ts). The imports are literal so bundlers and Deno's module graph see them.
+ */
 export async function loadDriver(): Promise<Driver> {
   switch (detectRuntime()) {
     case "bun": {
       const [sockets, platform] = await Promise.all([import("./bun/sockets.ts"), import("./bun/platform.ts")]);
-      return { listen: sockets.listen, platform: platform.platform };
+      return { listen: checkingPathLength(sockets.listen), platform: platform.platform };
     }
     case "deno": {
+      // Deno binds a relative unix socket path resolved against its working directory.
       const [sockets, platform] = await Promise.all([import("./deno/sockets.ts"), import("./deno/platform.ts")]);
-      return { listen: sockets.listen, platform: platform.platform };
+      return { listen: checkingPathLength(sockets.listen, platform.platform), platform: platform.platform };
     }
     default: {
       const [sockets, platform] = await Promise.all([import("./node/sockets.ts"), import("./node/platform.ts")]);
-      return { listen: sockets.listen, platform: platform.platform };
+      return { listen: checkingPathLength(sockets.listen), platform: platform.platform };
     }
   }
 }

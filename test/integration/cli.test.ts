@@ -4,7 +4,7 @@
 // --access-log), unix sockets, and graceful shutdown on SIGTERM (exit 0, in-flight responses finish).
 // It must never leave a server running: every started process is stopped or killed.
 import net from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -200,5 +200,49 @@ describe.each(RUNTIMES)("command line (%s)", (runtime) => {
     await busy.untilClosed();
     expect((await idle.untilClosed()).rest.length).toBe(0);
     expect(await exit).toEqual({ code: 0, signal: null });
+  });
+});
+
+// A unix socket path longer than sun_path (108 bytes with the NUL on Linux, 104 on macOS and the
+// BSDs) is refused before anything is created, on every runtime, with exit 1 like any address the
+// OS cannot listen on. Node used to bind a path cut short while printing the full one, and leave
+// the short one behind; Bun and Deno refused it in words of their own.
+describe.each(RUNTIMES)("unix socket path length (%s)", (runtime) => {
+  const MAX = process.platform === "linux" ? 107 : 103;
+
+  /** A fresh directory holding only what the server creates, and a socket path in it of `bytes` bytes. */
+  function socketPath(name: string, bytes: number): { dir: string; sock: string } {
+    const dir = mkdtempSync(path.join(tmp, `${runtime}-${name}-`));
+    const fill = bytes - dir.length - "/.sock".length;
+    expect(fill, `the temporary directory ${dir} is too long to build a ${bytes}-byte path in`).toBeGreaterThan(8);
+    const sock = path.join(dir, "s".repeat(fill) + ".sock");
+    expect(Buffer.byteLength(sock)).toBe(bytes);
+    return { dir, sock };
+  }
+
+  test.each([MAX + 1, 130])("a %d-byte path: one line naming the path and the limit, exit 1, no file left", async (bytes) => {
+    const { dir, sock } = socketPath("long", bytes);
+    const r = await runCli(runtime, ["-b", `unix:${sock}`, "examples/hello.ts"]);
+    expectStartupError(r, 1);
+    expect(errorLines(r)[0]).toBe(
+      `tsgi: error: cannot listen on unix:${sock}: the path is ${bytes} bytes, longer than the ${MAX} a unix socket path can have on ${process.platform} (sun_path holds ${MAX + 1} with the NUL)`,
+    );
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test(`the longest path that fits (${MAX} bytes) listens under its full name and is removed on stop`, async () => {
+    const { dir, sock } = socketPath("max", MAX);
+    const s = await startServer(runtime, "examples/hello.ts", {
+      bind: `unix:${sock}`,
+      listening: new RegExp(`^tsgi: listening on unix:${escape(sock)} \\(${runtime}\\)$`),
+    });
+    try {
+      expect(readdirSync(dir)).toEqual([path.basename(sock)]);
+      const c = await RawClient.connect(sock);
+      expect(text(await c.request(get("/")))).toBe("Hello, World!");
+    } finally {
+      expect(await s.stop()).toEqual({ code: 0, signal: null });
+    }
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
