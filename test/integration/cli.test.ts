@@ -367,13 +367,23 @@ describe("bun run serve", () => {
 });
 
 /** Deno alone has permissions: without --allow-read it may not even look at the module file. */
-describe("deno without --allow-read", () => {
-  test("says which permission is missing and how to grant it, exit 2", async () => {
+describe("deno without a permission", () => {
+  test("without --allow-read: says which permission is missing and how to grant it, exit 2", async () => {
     const p = new Proc(DENO, ["run", "--allow-net", "serve.ts", "examples/hello.ts", "-b", "127.0.0.1:0"]);
     const info = await p.waitExit(START_MS);
     const lines = p.stderr.lines.filter((l) => l.trim() !== "");
     expect(lines, p.stderr.text).toHaveLength(1);
     expect(lines[0]).toMatch(/^tsgi: error: cannot read module file "examples\/hello\.ts": .*read access.*--allow-read/);
     expect(info).toEqual({ code: 2, signal: null });
+  });
+
+  test("a unix socket without --allow-write: the error line names the flag, exit 1", async () => {
+    const sock = path.join(tmp, "deno-no-write.sock");
+    const p = new Proc(DENO, ["run", "--allow-net", "--allow-read", "serve.ts", "examples/hello.ts", "-b", `unix:${sock}`]);
+    const info = await p.waitExit(START_MS);
+    const lines = p.stderr.lines.filter((l) => l.trim() !== "");
+    expect(lines, p.stderr.text).toHaveLength(1);
+    expect(lines[0]).toMatch(/^tsgi: error: .*write access.*--allow-write/);
+    expect(info).toEqual({ code: 1, signal: null });
   });
 });
