@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { RawClient, get, header, headerValues, text } from "../helpers/raw.ts";
-import { BUN, DENO, Proc, RUNTIMES, type RunResult, START_MS, runCli, startServer } from "../helpers/server.ts";
+import { BUN, DENO, type ExitInfo, Proc, RUNTIMES, type RunResult, START_MS, runCli, startServer } from "../helpers/server.ts";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "tsgi-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -46,6 +46,19 @@ function killGroup(proc: Proc): void {
 
 /** The draining line of the first signal, with one request in flight. */
 const draining = (signal: string) => new RegExp(`^tsgi: ${signal}: stopping; waiting up to 30 s for 1 request in flight`);
+
+/** The body of stream.ts's /slow with n ticks. */
+const ticks = (n: number) => Array.from({ length: n }, (_, i) => `tick ${i + 1}\n`).join("");
+
+/** A request in flight (/slow, `n` ticks 50 ms apart), then `signal` to the process group and the draining line. */
+async function drainingRequest(proc: Proc, port: number, signal: NodeJS.Signals, n: number): Promise<RawClient> {
+  const busy = await RawClient.connect(port);
+  await busy.write(get(`/slow?n=${n}&ms=50`));
+  await busy.waitForText("tick 1\n");
+  groupSignal(proc, signal);
+  await proc.stderr.waitFor(draining(signal), 0, START_MS, proc.gone, "draining line");
+  return busy;
+}
 
 /** Each option with the default --help must show (BRIEF.md). */
 const OPTIONS: [string, string | null][] = [
@@ -207,34 +220,31 @@ describe.each(RUNTIMES)("command line (%s)", (runtime) => {
     }
   });
 
-  test("a syntax error: one plain line naming file:line:col, exit 1", async () => {
-    const file = path.join(tmp, `${runtime}-syntax.ts`);
-    writeFileSync(file, "export default function app() {}\nconst x = ;\n");
-    // Deno colours parts of its messages when asked to (FORCE_COLOR), even into a pipe.
+  /** Runs a module with `source` that cannot load (colours asked for, as Deno colours parts of its messages even into a pipe): one plain line, exit 1. */
+  async function loadFailure(name: string, source: string): Promise<{ file: string; line: string }> {
+    const file = path.join(tmp, `${runtime}-${name}.ts`);
+    writeFileSync(file, source);
     const r = await runCli(runtime, [file, "-b", "127.0.0.1:0"], START_MS, { env: { FORCE_COLOR: "1", NO_COLOR: undefined } });
     expectStartupError(r, 1);
     expect(r.stderr).not.toMatch(/\x1b/);
-    expect(errorLines(r)[0]).toMatch(new RegExp(`^tsgi: error: cannot load "${escape(file)}": ${escape(file)}:2:11: \\S`));
+    return { file, line: errorLines(r)[0]! };
+  }
+
+  test("a syntax error: one plain line naming file:line:col, exit 1", async () => {
+    const { file, line } = await loadFailure("syntax", "export default function app() {}\nconst x = ;\n");
+    expect(line).toMatch(new RegExp(`^tsgi: error: cannot load "${escape(file)}": ${escape(file)}:2:11: \\S`));
   });
 
   test("a missing import: one plain line, exit 1", async () => {
-    const file = path.join(tmp, `${runtime}-import.ts`);
-    writeFileSync(file, 'import "./nowhere.ts";\nexport default function app() {}\n');
-    const r = await runCli(runtime, [file, "-b", "127.0.0.1:0"], START_MS, { env: { FORCE_COLOR: "1", NO_COLOR: undefined } });
-    expectStartupError(r, 1);
-    expect(r.stderr).not.toMatch(/\x1b/);
-    expect(errorLines(r)[0]).toMatch(/nowhere\.ts/);
+    const { line } = await loadFailure("import", 'import "./nowhere.ts";\nexport default function app() {}\n');
+    expect(line).toMatch(/nowhere\.ts/);
   });
 
   test("Ctrl-C during a request: says it drains 1 request, the response finishes, exit 0", async () => {
     const s = await startServer(runtime, "test/apps/stream.ts", { spawn: { detached: true } });
     try {
-      const busy = await RawClient.connect(s.port);
-      await busy.write(get("/slow?n=20&ms=50"));
-      await busy.waitForText("tick 1\n");
-      groupSignal(s.proc, "SIGINT");
-      await s.waitForStderr(draining("SIGINT"));
-      expect(text(await busy.readResponse())).toBe(Array.from({ length: 20 }, (_, i) => `tick ${i + 1}\n`).join(""));
+      const busy = await drainingRequest(s.proc, s.port, "SIGINT", 20);
+      expect(text(await busy.readResponse())).toBe(ticks(20));
       expect(await s.proc.waitExit()).toEqual({ code: 0, signal: null });
     } finally {
       killGroup(s.proc);
@@ -247,11 +257,7 @@ describe.each(RUNTIMES)("command line (%s)", (runtime) => {
   ] as const)("a second %s while draining stops at once: exit %i, the response is cut short", async (signal, code) => {
     const s = await startServer(runtime, "test/apps/stream.ts", { spawn: { detached: true } });
     try {
-      const busy = await RawClient.connect(s.port);
-      await busy.write(get("/slow?n=100000&ms=50"));
-      await busy.waitForText("tick 1\n");
-      groupSignal(s.proc, signal);
-      await s.waitForStderr(draining(signal));
+      const busy = await drainingRequest(s.proc, s.port, signal, 100_000);
       groupSignal(s.proc, signal);
       expect(await s.proc.waitExit()).toEqual({ code, signal: null });
       await busy.untilClosed();
@@ -336,12 +342,8 @@ describe("bun run serve", () => {
   test("one Ctrl-C drains (said once), the response finishes, exit 0", async () => {
     const { proc, port } = await bunRun();
     try {
-      const busy = await RawClient.connect(port);
-      await busy.write(get("/slow?n=30&ms=50"));
-      await busy.waitForText("tick 1\n");
-      groupSignal(proc, "SIGINT");
-      await proc.stderr.waitFor(draining("SIGINT"), 0, START_MS, proc.gone, "draining line");
-      expect(text(await busy.readResponse())).toBe(Array.from({ length: 30 }, (_, i) => `tick ${i + 1}\n`).join(""));
+      const busy = await drainingRequest(proc, port, "SIGINT", 30);
+      expect(text(await busy.readResponse())).toBe(ticks(30));
       expect(await proc.waitExit()).toEqual({ code: 0, signal: null });
       expect(proc.stderr.lines.filter((l) => l.includes("stopping"))).toHaveLength(1);
     } finally {
@@ -352,11 +354,7 @@ describe("bun run serve", () => {
   test("a second Ctrl-C stops at once: exit 130", async () => {
     const { proc, port } = await bunRun();
     try {
-      const busy = await RawClient.connect(port);
-      await busy.write(get("/slow?n=100000&ms=50"));
-      await busy.waitForText("tick 1\n");
-      groupSignal(proc, "SIGINT");
-      await proc.stderr.waitFor(draining("SIGINT"), 0, START_MS, proc.gone, "draining line");
+      const busy = await drainingRequest(proc, port, "SIGINT", 100_000);
       groupSignal(proc, "SIGINT");
       expect(await proc.waitExit()).toEqual({ code: 130, signal: null });
       await busy.untilClosed();
@@ -368,22 +366,24 @@ describe("bun run serve", () => {
 
 /** Deno alone has permissions: without --allow-read it may not even look at the module file. */
 describe("deno without a permission", () => {
-  test("without --allow-read: says which permission is missing and how to grant it, exit 2", async () => {
-    const p = new Proc(DENO, ["run", "--allow-net", "serve.ts", "examples/hello.ts", "-b", "127.0.0.1:0"]);
+  /** Runs serve.ts on Deno with these arguments to its exit: the non-empty stderr lines and the exit. */
+  async function denoRun(argv: string[]): Promise<{ lines: string[]; text: string; info: ExitInfo }> {
+    const p = new Proc(DENO, ["run", ...argv]);
     const info = await p.waitExit(START_MS);
-    const lines = p.stderr.lines.filter((l) => l.trim() !== "");
-    expect(lines, p.stderr.text).toHaveLength(1);
-    expect(lines[0]).toMatch(/^tsgi: error: cannot read module file "examples\/hello\.ts": .*read access.*--allow-read/);
-    expect(info).toEqual({ code: 2, signal: null });
+    return { lines: p.stderr.lines.filter((l) => l.trim() !== ""), text: p.stderr.text, info };
+  }
+
+  test("without --allow-read: says which permission is missing and how to grant it, exit 2", async () => {
+    const r = await denoRun(["--allow-net", "serve.ts", "examples/hello.ts", "-b", "127.0.0.1:0"]);
+    expect(r.lines, r.text).toHaveLength(1);
+    expect(r.lines[0]).toMatch(/^tsgi: error: cannot read module file "examples\/hello\.ts": .*read access.*--allow-read/);
+    expect(r.info).toEqual({ code: 2, signal: null });
   });
 
   test("a unix socket without --allow-write: the error line names the flag, exit 1", async () => {
-    const sock = path.join(tmp, "deno-no-write.sock");
-    const p = new Proc(DENO, ["run", "--allow-net", "--allow-read", "serve.ts", "examples/hello.ts", "-b", `unix:${sock}`]);
-    const info = await p.waitExit(START_MS);
-    const lines = p.stderr.lines.filter((l) => l.trim() !== "");
-    expect(lines, p.stderr.text).toHaveLength(1);
-    expect(lines[0]).toMatch(/^tsgi: error: .*write access.*--allow-write/);
-    expect(info).toEqual({ code: 1, signal: null });
+    const r = await denoRun(["--allow-net", "--allow-read", "serve.ts", "examples/hello.ts", "-b", `unix:${path.join(tmp, "deno-no-write.sock")}`]);
+    expect(r.lines, r.text).toHaveLength(1);
+    expect(r.lines[0]).toMatch(/^tsgi: error: .*write access.*--allow-write/);
+    expect(r.info).toEqual({ code: 1, signal: null });
   });
 });
