@@ -28,15 +28,53 @@ function resolvePath(cwd: string, path: string): string {
   return "/" + parts.join("/");
 }
 
-/** An error as one line; for an AggregateError (Bun's build errors) its first error, with its position. */
-export function oneLine(err: unknown): string {
-  let text = err instanceof Error ? err.message : String(err);
-  const first = (err as { errors?: unknown[] } | null)?.errors?.[0] as { message?: unknown; position?: { file?: unknown; line?: unknown; column?: unknown } } | undefined;
-  if (first !== undefined && typeof first.message === "string") {
-    const at = first.position;
-    text = at && typeof at.file === "string" ? `${at.file}:${String(at.line)}:${String(at.column)}: ${first.message}` : first.message;
+/** CSI escape sequences (Deno colours parts of its messages when stdout is a terminal). */
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]/g;
+/** A line of a code frame under a syntax error: `  |`, `1 | const x = ;`, `  |     ~`. */
+const FRAME_LINE = /^\s*\d*\s*\|/;
+/** A position line: `at file:///app.ts:1:11`. */
+const AT_LINE = /^\s*at (\S+:\d+:\d+)\s*$/;
+
+/** A file: URL as a path (percent-decoded); anything else as it is. */
+function displayPath(where: string): string {
+  if (!where.startsWith("file://")) return where;
+  try {
+    return decodeURIComponent(new URL(where).pathname);
+  } catch {
+    return where;
   }
-  return text.replace(/\s*\n\s*/g, " | ").trim();
+}
+
+/** Bun's build and resolve errors carry their place: `position` on the error, or on an AggregateError's first error. */
+function positioned(err: unknown): string | null {
+  const candidates = [err, (err as { errors?: unknown[] } | null)?.errors?.[0]];
+  for (const c of candidates) {
+    const e = c as { message?: unknown; position?: { file?: unknown; line?: unknown; column?: unknown } | null } | null | undefined;
+    if (typeof e?.message !== "string") continue;
+    const at = e.position;
+    if (at && typeof at.file === "string" && at.file !== "") return `${at.file}:${String(at.line)}:${String(at.column)}: ${e.message}`;
+    if (c !== err) return e.message;
+  }
+  return null;
+}
+
+/**
+ * An error as one line of plain text. A syntax error becomes `file:line:col: message`: the code
+ * frame Deno puts under it is left out, and its `at URL:line:col` line moves to the front.
+ */
+export function oneLine(err: unknown): string {
+  const located = positioned(err);
+  if (located !== null) return located.replace(/\s*\n\s*/g, " ").trim();
+  const text = (err instanceof Error ? err.message : String(err)).replace(ANSI, "");
+  let where = "";
+  const rest: string[] = [];
+  for (const line of text.split("\n")) {
+    const at = AT_LINE.exec(line);
+    if (at !== null) {
+      if (where === "") where = displayPath(at[1]!);
+    } else if (line.trim() !== "" && !FRAME_LINE.test(line)) rest.push(line.trim());
+  }
+  return (where === "" ? "" : `${where}: `) + rest.join(" | ");
 }
 
 const DEFAULT_NAMES = ["default", "app", "application"] as const;
@@ -60,7 +98,13 @@ function pickApp(mod: Record<string, unknown>, args: RunArgs): Application {
 /** Loads MODULE and picks the application; throws Fatal with the line to print. */
 export async function loadApp(platform: Platform, args: RunArgs): Promise<Application> {
   const path = resolvePath(platform.cwd(), args.module);
-  if (!platform.isFile(path)) throw new Fatal(`cannot find module file "${args.module}"`, 2);
+  let found: boolean;
+  try {
+    found = platform.isFile(path);
+  } catch (err) {
+    throw new Fatal(`cannot read module file "${args.module}": ${oneLine(err)}`, 2);
+  }
+  if (!found) throw new Fatal(`cannot find module file "${args.module}"`, 2);
   let mod: Record<string, unknown>;
   try {
     mod = await platform.importModule(path);

@@ -1,47 +1,90 @@
 // The command line: `serve [options] MODULE[:NAME]` parses argv, loads the app, listens, prints the
-// ready line, and stops gracefully on SIGINT/SIGTERM. Reads argv, files and signals only through
-// the runtime's Platform. Must never parse HTTP or name a runtime API itself.
+// ready line, and stops on SIGINT/SIGTERM: gracefully on the first, at once on the second. Reads
+// argv, files and signals and writes its output only through the runtime's Platform.
+// Must never parse HTTP or name a runtime API itself.
 
 import { createCore, loadDriver } from "../runtimes/index.ts";
-import type { Driver, Listener, Platform } from "../runtimes/driver.ts";
+import type { Driver, Listener, Platform, StopCause } from "../runtimes/driver.ts";
+import type { ServerCore } from "../src/server/server.ts";
 import { VERSION } from "./options.ts";
 import { type RunArgs, UsageError, parseArgs } from "./parse.ts";
 import { helpText } from "./help.ts";
 import { Fatal, loadApp, oneLine } from "./load-app.ts";
 
-async function start(driver: Driver, args: RunArgs): Promise<Listener> {
+/** Exit code of a stop forced by a second signal: 128 + the signal's number, as a shell reports a process that signal ended. */
+const FORCED_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * Stop requests this close together are one: a Ctrl-C reaches a child of `bun run` twice, from the
+ * terminal (which signals the whole process group) and relayed by `bun run` (measured: the same
+ * millisecond), and other launchers relay signals too. A request is acted on once this long has
+ * passed; those that arrive meanwhile are the same one.
+ */
+const SAME_REQUEST_MS = 200;
+
+async function start(driver: Driver, args: RunArgs): Promise<{ core: ServerCore; listener: Listener }> {
   const platform = driver.platform;
   const app = await loadApp(platform, args);
   const core = createCore(app, { ...args.core, accessLog: args.accessLog ? platform.stdout : null }, platform);
   try {
-    return await driver.listen(core, args.bind);
+    return { core, listener: await driver.listen(core, args.bind) };
   } catch (err) {
     throw new Fatal(oneLine(err), 1);
   }
 }
 
-/** Stops on the first SIGINT/SIGTERM: stop accepting, finish in-flight requests, exit 0. */
-function stopOnSignals(platform: Platform, listener: Listener): void {
+function requests(n: number): string {
+  return n === 1 ? "1 request" : `${n} requests`;
+}
+
+/**
+ * The first SIGINT/SIGTERM stops gracefully: no new connections, in-flight requests finish (up to
+ * the graceful timeout), exit 0; it says so on stderr with the number of requests in flight. A
+ * second one (SAME_REQUEST_MS later or more) stops at once (FORCED_EXIT). The parent of `bun run`
+ * going away stops gracefully too, but never forces.
+ */
+function stopOnSignals(platform: Platform, listener: Listener, core: ServerCore): void {
   let stopping = false;
-  const stop = () => {
-    if (stopping) return; // a second signal (often the same Ctrl-C relayed by a parent) changes nothing
-    stopping = true;
-    listener.close().then(
-      () => platform.exit(0),
-      (err: unknown) => {
-        platform.stderr(`tsgi: error: shutdown failed: ${oneLine(err)}`);
-        platform.exit(1);
-      },
-    );
+  let forced = false;
+  const act = (cause: StopCause): void => {
+    const inFlight = core.requestsInFlight;
+    if (!stopping) {
+      stopping = true;
+      const seconds = core.options.shutdownTimeout / 1000;
+      platform.stderr(
+        inFlight === 0
+          ? `tsgi: ${cause}: stopping (no request in flight)`
+          : `tsgi: ${cause}: stopping; waiting up to ${seconds} s for ${requests(inFlight)} in flight (Ctrl-C or SIGTERM again to stop at once)`,
+      );
+      listener.close().then(
+        () => platform.exit(0),
+        (err: unknown) => {
+          platform.stderr(`tsgi: error: shutdown failed: ${oneLine(err)}`);
+          return platform.exit(1);
+        },
+      );
+      return;
+    }
+    if (cause === "parent exited" || forced) return;
+    forced = true;
+    platform.stderr(`tsgi: ${cause} while stopping: stopping at once${inFlight === 0 ? "" : `, cutting ${requests(inFlight)} short`}`);
+    void platform.exit(FORCED_EXIT[cause]);
   };
-  platform.onSignal("SIGINT", stop);
-  platform.onSignal("SIGTERM", stop);
+  let settling = false;
+  platform.onStop((cause) => {
+    if (settling) return;
+    settling = true;
+    setTimeout(() => {
+      settling = false;
+      act(cause);
+    }, SAME_REQUEST_MS);
+  });
 }
 
 export async function main(): Promise<void> {
   const driver = await loadDriver();
   const platform = driver.platform;
-  let listener: Listener;
+  let running: { core: ServerCore; listener: Listener };
   try {
     const parsed = parseArgs(platform.argv());
     if ("help" in parsed) {
@@ -52,14 +95,14 @@ export async function main(): Promise<void> {
       platform.stdout(`tsgi ${VERSION}`);
       return;
     }
-    listener = await start(driver, parsed);
+    running = await start(driver, parsed);
   } catch (err) {
     if (err instanceof UsageError || err instanceof Fatal) {
       platform.stderr(`tsgi: error: ${err.message}`);
-      platform.exit(err instanceof Fatal ? err.code : 2);
+      return await platform.exit(err instanceof Fatal ? err.code : 2);
     }
     throw err;
   }
-  stopOnSignals(platform, listener);
-  platform.stdout(`tsgi: listening on ${listener.url} (${platform.runtime})`);
+  stopOnSignals(platform, running.listener, running.core);
+  platform.stdout(`tsgi: listening on ${running.listener.url} (${platform.runtime})`);
 }

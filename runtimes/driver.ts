@@ -15,6 +15,8 @@ export interface Listener {
 
 export type RuntimeName = "bun" | "deno" | "node";
 export type SignalName = "SIGINT" | "SIGTERM";
+/** Why the process is asked to stop: a signal, or (under `bun run`) the parent process went away. */
+export type StopCause = SignalName | "parent exited";
 
 /** The few process facilities the command line needs, one implementation per runtime. */
 export interface Platform {
@@ -22,13 +24,26 @@ export interface Platform {
   /** The user's arguments (after the script). */
   argv(): string[];
   cwd(): string;
-  /** True when the path names an existing regular file. */
+  /**
+   * True when the path names an existing regular file. Throws an Error saying which permission is
+   * missing and how to grant it when the runtime may not look.
+   */
   isFile(path: string): boolean;
-  /** Writes one line (a newline is added). */
+  /**
+   * Writes one line (a newline is added), best effort: never blocks and never throws; a stream that
+   * is slow or failing drops lines and says so once (runtimes/log-sink.ts). Escape sequences are
+   * removed unless the stream is a terminal.
+   */
   stdout(line: string): void;
   stderr(line: string): void;
-  exit(code: number): never;
-  onSignal(signal: SignalName, fn: () => void): void;
+  /** Writes what stdout and stderr still hold (waiting about a second at most), then ends the process. */
+  exit(code: number): Promise<never>;
+  /**
+   * Calls `fn` on each SIGINT and SIGTERM, and when the process should stop for another reason
+   * (under `bun run`, the parent went away). A launcher that relays a signal the terminal also sent
+   * makes two calls for one Ctrl-C: the command line treats calls close together as one.
+   */
+  onStop(fn: (cause: StopCause) => void): void;
   /** Imports a module by absolute path (on Node, a .ts file is compiled on the fly). */
   importModule(absPath: string): Promise<Record<string, unknown>>;
   /** Runs `task` after the current microtask queue has drained (CoreOptions.schedule). */

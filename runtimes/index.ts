@@ -49,9 +49,9 @@ export async function loadDriver(): Promise<Driver> {
   }
 }
 
-/** The core for `app` on this platform, with the platform's runtime name and scheduler. */
+/** The core for `app` on this platform, with the platform's runtime name and scheduler; errors go to its stderr unless `options.log` says otherwise. */
 export function createCore(app: Application, options: Partial<CoreOptions>, platform: Platform): ServerCore {
-  return new ServerCore(app, { schedule: platform.afterMicrotasks, ...options, runtime: platform.runtime });
+  return new ServerCore(app, { schedule: platform.afterMicrotasks, ...options, log: options.log ?? platform.stderr, runtime: platform.runtime });
 }
 
 /**

@@ -1,12 +1,49 @@
 // The Platform of a runtime that offers Node's `process` and `node:fs` (Node itself, and Bun, which
 // implements them): argv, files, output, exit, signals and importing by file URL. Each of those
-// runtimes' platform.ts adds what is its own. Must never touch sockets or parse arguments.
+// runtimes' platform.ts adds what is its own. Must never touch sockets or parse arguments, and
+// never write to stdout or stderr in a way that can block the event loop or throw.
 
-import { statSync } from "node:fs";
+import { statSync, write } from "node:fs";
+import { isatty } from "node:tty";
 import { pathToFileURL } from "node:url";
-import type { Platform, RuntimeName, SignalName } from "./driver.ts";
+import type { Platform, RuntimeName } from "./driver.ts";
+import { LogSink, type StreamWriter, drainBoth, standardSinks } from "./log-sink.ts";
+
+/**
+ * Writes to a file descriptor through the thread pool (fs.write), so a terminal that blocks, or a
+ * pipe nobody reads, holds up a pool thread and never the event loop. A descriptor in non-blocking
+ * mode (Node makes a pipe so once process.stdout is used) answers EAGAIN when full: try again later.
+ */
+function fdWriter(fd: number): StreamWriter {
+  return {
+    write(bytes: Uint8Array, done: (error: unknown) => void): void {
+      let wait = 0;
+      const step = (): void => {
+        write(fd, bytes, 0, bytes.length, null, (error, n) => {
+          if (error !== null) {
+            if (error.code !== "EAGAIN" && error.code !== "EWOULDBLOCK") return done(error);
+            wait = Math.min(wait * 2 || 1, 100);
+            setTimeout(step, wait);
+            return;
+          }
+          wait = 0;
+          bytes = bytes.subarray(n);
+          if (bytes.length === 0) done(null);
+          else step();
+        });
+      };
+      step();
+    },
+  };
+}
 
 export function processPlatform(runtime: RuntimeName, own: Partial<Platform> = {}): Platform {
+  const sinks = standardSinks(() => {
+    // A closed pipe that an application's own console output runs into must not be an unhandled
+    // 'error' event, which ends the process.
+    for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
+    return { stdout: new LogSink("stdout", fdWriter(1), !isatty(1)), stderr: new LogSink("stderr", fdWriter(2), !isatty(2)) };
+  });
   return {
     runtime,
     afterMicrotasks: (task: () => void) => process.nextTick(task),
@@ -15,14 +52,23 @@ export function processPlatform(runtime: RuntimeName, own: Partial<Platform> = {
     isFile(path: string): boolean {
       try {
         return statSync(path).isFile();
-      } catch {
+      } catch (e) {
+        // Not allowed to look (EACCES, EPERM) is not "missing": say so.
+        const code = (e as { code?: unknown }).code;
+        if (code === "EACCES" || code === "EPERM") throw e;
         return false;
       }
     },
-    stdout: (line: string) => void process.stdout.write(line + "\n"),
-    stderr: (line: string) => void process.stderr.write(line + "\n"),
-    exit: (code: number): never => process.exit(code),
-    onSignal: (signal: SignalName, fn: () => void) => void process.on(signal, fn),
+    stdout: (line: string) => sinks().stdout.line(line),
+    stderr: (line: string) => sinks().stderr.line(line),
+    async exit(code: number): Promise<never> {
+      await drainBoth(sinks());
+      return process.exit(code);
+    },
+    onStop(fn) {
+      process.on("SIGINT", () => fn("SIGINT"));
+      process.on("SIGTERM", () => fn("SIGTERM"));
+    },
     async importModule(absPath: string): Promise<Record<string, unknown>> {
       return (await import(pathToFileURL(absPath).href)) as Record<string, unknown>;
     },

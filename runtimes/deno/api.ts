@@ -25,14 +25,20 @@ export interface DenoListener {
   readonly addr: DenoNetAddr;
 }
 
+export interface DenoStdStream {
+  write(p: Uint8Array): Promise<number>;
+  isTerminal(): boolean;
+}
+
 export interface DenoApi {
   listen(options: { hostname: string; port: number; transport?: "tcp" } | { path: string; transport: "unix" }): DenoListener;
   readonly args: string[];
   cwd(): string;
   statSync(path: string): { isFile: boolean };
   removeSync(path: string): void;
-  readonly stdout: { writeSync(p: Uint8Array): number };
-  readonly stderr: { writeSync(p: Uint8Array): number };
+  readonly stdout: DenoStdStream;
+  readonly stderr: DenoStdStream;
+  readonly errors: { readonly NotCapable: ErrorConstructor; readonly PermissionDenied: ErrorConstructor };
   exit(code?: number): never;
   addSignalListener(signal: SignalName, handler: () => void): void;
 }

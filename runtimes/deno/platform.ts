@@ -1,16 +1,29 @@
 // Deno's Platform for the command line: argv, files, output, signals, exit, module loading and the
-// after-microtasks hook. Must never touch sockets (sockets.ts does) or parse arguments.
+// after-microtasks hook. Must never touch sockets (sockets.ts does) or parse arguments, and never
+// write to stdout or stderr in a way that can block the event loop or throw.
 
 import { nextTick } from "node:process";
-import type { Platform, SignalName } from "../driver.ts";
-import { deno } from "./api.ts";
+import type { Platform, StopCause } from "../driver.ts";
+import { type DenoStdStream, deno } from "./api.ts";
+import { LogSink, type StreamWriter, drainBoth, standardSinks } from "../log-sink.ts";
 
-const encoder = new TextEncoder();
-
-function writeAll(out: { writeSync(p: Uint8Array): number }, text: string): void {
-  let bytes = encoder.encode(text);
-  while (bytes.length > 0) bytes = bytes.subarray(out.writeSync(bytes));
+/** Deno's asynchronous writes to stdout and stderr run off the event loop (measured with a pipe nobody reads). */
+function streamWriter(stream: DenoStdStream): StreamWriter {
+  return {
+    write(bytes: Uint8Array, done: (error: unknown) => void): void {
+      const writeAll = async (): Promise<void> => {
+        while (bytes.length > 0) bytes = bytes.subarray(await stream.write(bytes));
+      };
+      writeAll().then(() => done(null), done);
+    },
+  };
 }
+
+/** stdout and stderr as log sinks, made on first use. */
+const logSinks = standardSinks(() => ({
+  stdout: new LogSink("stdout", streamWriter(deno.stdout), !deno.stdout.isTerminal()),
+  stderr: new LogSink("stderr", streamWriter(deno.stderr), !deno.stderr.isTerminal()),
+}));
 
 /** An absolute path as a file: URL (the URL setter percent-encodes what needs it). */
 function fileUrl(absPath: string): string {
@@ -28,14 +41,23 @@ export const platform: Platform = {
   isFile(path: string): boolean {
     try {
       return deno.statSync(path).isFile;
-    } catch {
+    } catch (e) {
+      // Without --allow-read (NotCapable) or refused by the system (PermissionDenied): say so, with
+      // Deno's own words, which name the flag to add.
+      if (e instanceof deno.errors.NotCapable || e instanceof deno.errors.PermissionDenied) throw e;
       return false;
     }
   },
-  stdout: (line: string) => writeAll(deno.stdout, line + "\n"),
-  stderr: (line: string) => writeAll(deno.stderr, line + "\n"),
-  exit: (code: number): never => deno.exit(code),
-  onSignal: (signal: SignalName, fn: () => void) => deno.addSignalListener(signal, fn),
+  stdout: (line: string) => logSinks().stdout.line(line),
+  stderr: (line: string) => logSinks().stderr.line(line),
+  async exit(code: number): Promise<never> {
+    await drainBoth(logSinks());
+    return deno.exit(code);
+  },
+  onStop(fn: (cause: StopCause) => void): void {
+    deno.addSignalListener("SIGINT", () => fn("SIGINT"));
+    deno.addSignalListener("SIGTERM", () => fn("SIGTERM"));
+  },
   async importModule(absPath: string): Promise<Record<string, unknown>> {
     return (await import(fileUrl(absPath))) as Record<string, unknown>;
   },

@@ -1,5 +1,6 @@
 // Node module hooks (registered with node:module register() by platform.ts): a .ts/.mts/.tsx file
 // is compiled to an ES module with esbuild's transform, so `node dist/serve.js app.ts` works.
+// The output carries an inline source map (used when source maps are enabled, which platform.ts does).
 // Must never touch any other file type, type-check, or bundle: one file in, the same file out.
 
 import { readFile } from "node:fs/promises";
@@ -25,16 +26,30 @@ export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
   }
 };
 
+/** esbuild's failure as one SyntaxError naming the place: `app.ts:1:11: Unexpected ";"` (columns from 1, as Node's). */
+function syntaxError(err: unknown): unknown {
+  const first = (err as { errors?: { text?: unknown; location?: { file?: unknown; line?: unknown; column?: unknown } | null }[] } | null)?.errors?.[0];
+  if (typeof first?.text !== "string") return err;
+  const at = first.location;
+  return new SyntaxError(at && typeof at.column === "number" ? `${String(at.file)}:${String(at.line)}:${at.column + 1}: ${first.text}` : first.text);
+}
+
 export const load: LoadHook = async (url, context, nextLoad) => {
   if (!TS_URL.test(url)) return nextLoad(url, context);
   const path = fileURLToPath(url);
   const source = await readFile(path, "utf8");
-  const result = await transform(source, {
-    loader: url.endsWith(".tsx") ? "tsx" : "ts",
-    format: "esm",
-    target: "node20",
-    sourcefile: path,
-    sourcemap: "inline",
-  });
-  return { format: "module", source: result.code, shortCircuit: true };
+  let code: string;
+  try {
+    const result = await transform(source, {
+      loader: url.endsWith(".tsx") ? "tsx" : "ts",
+      format: "esm",
+      target: "node20",
+      sourcefile: path,
+      sourcemap: "inline",
+    });
+    code = result.code;
+  } catch (err) {
+    throw syntaxError(err);
+  }
+  return { format: "module", source: code, shortCircuit: true };
 };

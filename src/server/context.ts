@@ -16,6 +16,8 @@ export interface TrackedConnection {
   closeWhenIdle(): void;
   /** Close now. */
   abort(): void;
+  /** The request being answered (the application runs or its response is produced), or null. */
+  readonly exchange: object | null;
 }
 
 export interface ServerContext extends ResponseResources {

@@ -36,9 +36,13 @@ export interface CoreOptions {
   runtime: string;
   /** environ wsgi.multiprocess. */
   multiprocess: boolean;
-  /** Where error lines go (wsgi.errors and the server's own messages). One line per call, no newline. */
+  /**
+   * Where error lines go (wsgi.errors and the server's own messages). One line per call, no newline.
+   * Best effort: what it throws is ignored (resolveOptions wraps it), so a failing log never breaks
+   * a request; it should not block either.
+   */
   log: (line: string) => void;
-  /** Where access-log lines go, or null for none. */
+  /** Where access-log lines go, or null for none. Wrapped like `log`. */
   accessLog: ((line: string) => void) | null;
   /**
    * Runs a task once the current microtask queue has drained (the driver supplies its runtime's
@@ -71,12 +75,25 @@ export const DEFAULT_OPTIONS: Readonly<CoreOptions> = Object.freeze({
   schedule: (task: () => void) => queueMicrotask(task),
 });
 
-/** Defaults overlaid with whatever the caller set (undefined means "use the default"). */
+/** A log function that never throws: logging is best effort and must not break a request. */
+function bestEffort(log: (line: string) => void): (line: string) => void {
+  return (line: string) => {
+    try {
+      log(line);
+    } catch {
+      // Nowhere left to say it: the log itself is what failed.
+    }
+  };
+}
+
+/** Defaults overlaid with whatever the caller set (undefined means "use the default"); the log functions made best effort. */
 export function resolveOptions(given: Partial<CoreOptions> = {}): CoreOptions {
   const out: CoreOptions = { ...DEFAULT_OPTIONS };
   for (const key of Object.keys(given) as (keyof CoreOptions)[]) {
     const value = given[key];
     if (value !== undefined) (out as unknown as Record<string, unknown>)[key] = value;
   }
+  out.log = bestEffort(out.log);
+  if (out.accessLog !== null) out.accessLog = bestEffort(out.accessLog);
   return out;
 }

@@ -63,6 +63,13 @@ export class ServerCore implements ServerContext {
     return this.connections.size;
   }
 
+  /** Requests being answered now (at most one per connection). */
+  get requestsInFlight(): number {
+    let n = 0;
+    for (const c of this.connections) if (c.exchange !== null) n++;
+    return n;
+  }
+
   /** A driver accepted a socket. Over the connection limit (or shutting down) it is answered 503 and closed. */
   open(transport: Transport, peer: PeerInfo): ConnectionHandle {
     if (this.shuttingDown || this.connections.size >= this.options.maxConnections) {

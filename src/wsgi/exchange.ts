@@ -12,6 +12,7 @@ import { type ResponseStart, type StartCache } from "./start-response.ts";
 import { describe, isThenable, toBytes } from "./chunks.ts";
 import { AppBody, type ChunkTaker } from "./app-body.ts";
 import { statusAllowsBody } from "../http/response-framing.ts";
+import { reasonFor } from "../http/error-response.ts";
 import { ApplicationError, ClientDisconnected, HttpError, errorText } from "../errors.ts";
 
 /** What an exchange needs from its connection. */
@@ -284,7 +285,10 @@ export class Exchange implements ChunkTaker {
   fail(error: unknown): void {
     if (this.state !== RUNNING) return;
     this.state = DONE;
-    if (!(error instanceof ClientDisconnected)) this.host.log(`tsgi: error in application (${this.what()}): ${errorText(error)}`);
+    if (error instanceof HttpError) {
+      // A wsgi.input error the app let escape (body too large, too slow, malformed): the client's fault, one line.
+      this.host.log(`tsgi: client error (${this.what()}): ${error.status} ${reasonFor(error.status)}: ${error.detail}${this.headersSent ? "; the response was cut short" : ""}`);
+    } else if (!(error instanceof ClientDisconnected)) this.host.log(`tsgi: error in application (${this.what()}): ${errorText(error)}`);
     this.body?.close();
     if (!this.headersSent) {
       this.headersSent = true;

@@ -113,6 +113,17 @@ export interface ExitInfo {
   signal: NodeJS.Signals | null;
 }
 
+/** How a Proc is spawned besides its command line. */
+export interface SpawnOptions {
+  /** Extra environment over the children's default (undefined values remove a variable). */
+  env?: NodeJS.ProcessEnv;
+  /** In a process group of its own (for signals to the whole group, as a terminal's Ctrl-C sends). */
+  detached?: boolean;
+  /** A file descriptor for stdout or stderr instead of a pipe (its lines are then not collected). */
+  stdout?: number;
+  stderr?: number;
+}
+
 /** A spawned process with its output collected. */
 export class Proc {
   readonly child: ChildProcess;
@@ -121,11 +132,13 @@ export class Proc {
   exitInfo: ExitInfo | null = null;
   readonly exited: Promise<ExitInfo>;
 
-  constructor(file: string, argv: string[], env: NodeJS.ProcessEnv = childEnv()) {
-    this.child = spawn(file, argv, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  constructor(file: string, argv: string[], options: SpawnOptions = {}) {
+    const env = { ...childEnv(), ...options.env };
+    for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+    this.child = spawn(file, argv, { cwd: ROOT, env, detached: options.detached ?? false, stdio: ["ignore", options.stdout ?? "pipe", options.stderr ?? "pipe"] });
     children.add(this.child);
-    this.child.stdout!.setEncoding("utf8").on("data", (s: string) => this.stdout.push(s));
-    this.child.stderr!.setEncoding("utf8").on("data", (s: string) => this.stderr.push(s));
+    this.child.stdout?.setEncoding("utf8").on("data", (s: string) => this.stdout.push(s));
+    this.child.stderr?.setEncoding("utf8").on("data", (s: string) => this.stderr.push(s));
     this.exited = new Promise((resolve) => {
       // "close" fires after the exit and after stdio has ended, so all output is collected.
       this.child.on("close", (code, signal) => {
@@ -174,9 +187,9 @@ export interface RunResult extends ExitInfo {
 }
 
 /** Run the CLI to completion (for usage errors, --help, --version). Kills it after `ms`. */
-export async function runCli(runtime: Runtime, args: string[], ms = START_MS): Promise<RunResult> {
+export async function runCli(runtime: Runtime, args: string[], ms = START_MS, spawnOptions: SpawnOptions = {}): Promise<RunResult> {
   const { file, argv } = command(runtime, args);
-  const p = new Proc(file, argv);
+  const p = new Proc(file, argv, spawnOptions);
   try {
     const info = await p.waitExit(ms);
     return { ...info, stdout: p.stdout.text, stderr: p.stderr.text, stdoutLines: p.stdout.lines, stderrLines: p.stderr.lines };
@@ -215,6 +228,8 @@ export interface StartOptions {
   listening?: RegExp;
   /** The whole argument list instead of `[args] APP -b BIND` (app and bind are then ignored). */
   argv?: string[];
+  /** Environment, process group, stdout/stderr of the server process. */
+  spawn?: SpawnOptions;
 }
 
 /**
@@ -227,7 +242,7 @@ export async function startServer(runtime: Runtime, app: string, opts: StartOpti
   }
   const bind = opts.bind ?? "127.0.0.1:0";
   const { file, argv } = command(runtime, opts.argv ?? [...(opts.args ?? []), app, "-b", bind]);
-  const proc = new Proc(file, argv);
+  const proc = new Proc(file, argv, opts.spawn);
   const re = opts.listening ?? new RegExp(`^tsgi: listening on http://127\\.0\\.0\\.1:(\\d+) \\(${runtime}\\)$`);
   let line: string;
   try {

@@ -1,15 +1,18 @@
 // The command line on every runtime: startup errors (one `tsgi: error: ` line on stderr, exit 2 for
-// usage/module/export problems, 1 when it cannot listen), --help and --version, MODULE[:NAME]
-// resolution, the listening line, options that change the wire (--server-header, --root-path,
-// --access-log), unix sockets, and graceful shutdown on SIGTERM (exit 0, in-flight responses finish).
+// usage/module/export problems, 1 when it cannot listen; a syntax error as file:line:col, plain
+// text; Deno's missing read permission named), --help and --version, MODULE[:NAME] resolution, the
+// listening line, options that change the wire (--server-header, --root-path, --access-log), unix
+// sockets, graceful shutdown on SIGTERM (exit 0, in-flight responses finish), and the signals of a
+// terminal: Ctrl-C (SIGINT to the process group) says it drains, a second one stops at once, and
+// under `bun run` one Ctrl-C (which arrives twice) counts once.
 // It must never leave a server running: every started process is stopped or killed.
 import net from "node:net";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { RawClient, get, header, headerValues, text } from "../helpers/raw.ts";
-import { RUNTIMES, type RunResult, runCli, startServer } from "../helpers/server.ts";
+import { BUN, DENO, type ExitInfo, Proc, RUNTIMES, type RunResult, START_MS, runCli, startServer } from "../helpers/server.ts";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "tsgi-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -25,6 +28,36 @@ function expectStartupError(r: RunResult, code: number): void {
   expect(lines[0]).toMatch(/^tsgi: error: \S/);
   expect(r.code, r.stderr).toBe(code);
   expect(r.stdout).toBe("");
+}
+
+/** A signal to the process group of `proc` (spawned detached), as a terminal's Ctrl-C sends it. */
+function groupSignal(proc: Proc, signal: NodeJS.Signals): void {
+  process.kill(-proc.child.pid!, signal);
+}
+
+/** Kills what is left of a detached process group (a test that failed half-way). */
+function killGroup(proc: Proc): void {
+  try {
+    process.kill(-proc.child.pid!, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+/** The draining line of the first signal, with one request in flight. */
+const draining = (signal: string) => new RegExp(`^tsgi: ${signal}: stopping; waiting up to 30 s for 1 request in flight`);
+
+/** The body of stream.ts's /slow with n ticks. */
+const ticks = (n: number) => Array.from({ length: n }, (_, i) => `tick ${i + 1}\n`).join("");
+
+/** A request in flight (/slow, `n` ticks 50 ms apart), then `signal` to the process group and the draining line. */
+async function drainingRequest(proc: Proc, port: number, signal: NodeJS.Signals, n: number): Promise<RawClient> {
+  const busy = await RawClient.connect(port);
+  await busy.write(get(`/slow?n=${n}&ms=50`));
+  await busy.waitForText("tick 1\n");
+  groupSignal(proc, signal);
+  await proc.stderr.waitFor(draining(signal), 0, START_MS, proc.gone, "draining line");
+  return busy;
 }
 
 /** Each option with the default --help must show (BRIEF.md). */
@@ -187,6 +220,54 @@ describe.each(RUNTIMES)("command line (%s)", (runtime) => {
     }
   });
 
+  /** Runs a module with `source` that cannot load (colours asked for, as Deno colours parts of its messages even into a pipe): one plain line, exit 1. */
+  async function loadFailure(name: string, source: string): Promise<{ file: string; line: string }> {
+    const file = path.join(tmp, `${runtime}-${name}.ts`);
+    writeFileSync(file, source);
+    const r = await runCli(runtime, [file, "-b", "127.0.0.1:0"], START_MS, { env: { FORCE_COLOR: "1", NO_COLOR: undefined } });
+    expectStartupError(r, 1);
+    expect(r.stderr).not.toMatch(/\x1b/);
+    return { file, line: errorLines(r)[0]! };
+  }
+
+  test("a syntax error: one plain line naming file:line:col, exit 1", async () => {
+    const { file, line } = await loadFailure("syntax", "export default function app() {}\nconst x = ;\n");
+    expect(line).toMatch(new RegExp(`^tsgi: error: cannot load "${escape(file)}": ${escape(file)}:2:11: \\S`));
+  });
+
+  test("a missing import: one plain line, exit 1", async () => {
+    const { line } = await loadFailure("import", 'import "./nowhere.ts";\nexport default function app() {}\n');
+    expect(line).toMatch(/nowhere\.ts/);
+  });
+
+  test("Ctrl-C during a request: says it drains 1 request, the response finishes, exit 0", async () => {
+    const s = await startServer(runtime, "test/apps/stream.ts", { spawn: { detached: true } });
+    try {
+      const busy = await drainingRequest(s.proc, s.port, "SIGINT", 20);
+      expect(text(await busy.readResponse())).toBe(ticks(20));
+      expect(await s.proc.waitExit()).toEqual({ code: 0, signal: null });
+    } finally {
+      killGroup(s.proc);
+    }
+  });
+
+  test.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)("a second %s while draining stops at once: exit %i, the response is cut short", async (signal, code) => {
+    const s = await startServer(runtime, "test/apps/stream.ts", { spawn: { detached: true } });
+    try {
+      const busy = await drainingRequest(s.proc, s.port, signal, 100_000);
+      groupSignal(s.proc, signal);
+      expect(await s.proc.waitExit()).toEqual({ code, signal: null });
+      await busy.untilClosed();
+      expect(busy.received.toString("latin1")).not.toMatch(/\r\n0\r\n\r\n$/);
+      expect(s.proc.stderr.lines).toContainEqual(`tsgi: ${signal} while stopping: stopping at once, cutting 1 request short`);
+    } finally {
+      killGroup(s.proc);
+    }
+  });
+
   test("SIGTERM: an in-flight stream finishes, idle connections close, exit 0", async () => {
     const s = await startServer(runtime, "test/apps/stream.ts");
     const idle = await RawClient.connect(s.port);
@@ -244,5 +325,65 @@ describe.each(RUNTIMES)("unix socket path length (%s)", (runtime) => {
       expect(await s.stop()).toEqual({ code: 0, signal: null });
     }
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+/**
+ * `bun run serve` (Bun's own launcher, so Bun only): a Ctrl-C reaches the server twice, from the
+ * terminal and relayed by `bun run`. It must count once; a second Ctrl-C stops at once.
+ */
+describe("bun run serve", () => {
+  async function bunRun(): Promise<{ proc: Proc; port: number }> {
+    const proc = new Proc(BUN, ["run", "serve", "test/apps/stream.ts", "-b", "127.0.0.1:0"], { detached: true });
+    const line = await proc.stdout.waitFor(/^tsgi: listening on http:\/\/127\.0\.0\.1:(\d+) \(bun\)$/, 0, START_MS, proc.gone, "bun run serve");
+    return { proc, port: Number(/:(\d+) \(/.exec(line)![1]) };
+  }
+
+  test("one Ctrl-C drains (said once), the response finishes, exit 0", async () => {
+    const { proc, port } = await bunRun();
+    try {
+      const busy = await drainingRequest(proc, port, "SIGINT", 30);
+      expect(text(await busy.readResponse())).toBe(ticks(30));
+      expect(await proc.waitExit()).toEqual({ code: 0, signal: null });
+      expect(proc.stderr.lines.filter((l) => l.includes("stopping"))).toHaveLength(1);
+    } finally {
+      killGroup(proc);
+    }
+  });
+
+  test("a second Ctrl-C stops at once: exit 130", async () => {
+    const { proc, port } = await bunRun();
+    try {
+      const busy = await drainingRequest(proc, port, "SIGINT", 100_000);
+      groupSignal(proc, "SIGINT");
+      expect(await proc.waitExit()).toEqual({ code: 130, signal: null });
+      await busy.untilClosed();
+    } finally {
+      killGroup(proc);
+    }
+  });
+});
+
+/** Deno alone has permissions: without --allow-read it may not even look at the module file. */
+describe("deno without a permission", () => {
+  /** Runs serve.ts on Deno with these arguments to its exit: the non-empty stderr lines and the exit. */
+  async function denoRun(argv: string[]): Promise<{ lines: string[]; text: string; info: ExitInfo }> {
+    const p = new Proc(DENO, ["run", ...argv]);
+    const info = await p.waitExit(START_MS);
+    return { lines: p.stderr.lines.filter((l) => l.trim() !== ""), text: p.stderr.text, info };
+  }
+
+  test("without --allow-read: says which permission is missing and how to grant it, exit 2", async () => {
+    const r = await denoRun(["--allow-net", "serve.ts", "examples/hello.ts", "-b", "127.0.0.1:0"]);
+    expect(r.lines, r.text).toHaveLength(1);
+    expect(r.lines[0]).toMatch(/^tsgi: error: cannot read module file "examples\/hello\.ts": .*read access.*--allow-read/);
+    expect(r.info).toEqual({ code: 2, signal: null });
+  });
+
+  test("a unix socket without --allow-write: the error line names the flag, exit 1", async () => {
+    const r = await denoRun(["--allow-net", "--allow-read", "serve.ts", "examples/hello.ts", "-b", `unix:${path.join(tmp, "deno-no-write.sock")}`]);
+    expect(r.lines, r.text).toHaveLength(1);
+    expect(r.lines[0]).toMatch(/^tsgi: error: .*write access.*--allow-write/);
+    expect(r.info).toEqual({ code: 1, signal: null });
   });
 });
