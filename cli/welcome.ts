@@ -10,12 +10,12 @@ import type { RuntimeName } from "../runtimes/driver.ts";
 const OWN_APP: Record<RuntimeName, string> = {
   bun: "bun run serve [options] app.ts",
   deno: "deno run --allow-net --allow-read serve.ts [options] app.ts",
-  node: "npx tsgi [options] app.ts (in this repository: npm start -- app.ts)",
+  node: "npx tsgi [options] app.ts, or in this repository npm start -- [options] app.ts",
 };
 
 /** The line printed on stderr when the welcome app is served. */
 export function welcomeHint(runtime: RuntimeName): string {
-  return `tsgi: no MODULE given, so serving the built-in welcome page; to serve your own app, name its file: ${OWN_APP[runtime]} (--help lists the options)`;
+  return `tsgi: no MODULE given, so serving the built-in welcome page; to serve your own app, name its file: ${OWN_APP[runtime]}; --help lists the options`;
 }
 
 /** One environ value as text: strings as they are, arrays as JSON, objects and functions by type. */
