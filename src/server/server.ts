@@ -25,11 +25,11 @@ export class ServerCore implements ServerContext {
   readonly options: CoreOptions;
   readonly errors: ErrorLog;
   readonly parser: RequestHeadParser;
-  readonly starts = new StartCache();
-  readonly slab = new Slab();
-  readonly sizeLines = new ChunkSizeLines();
+  readonly starts: StartCache = new StartCache();
+  readonly slab: Slab = new Slab();
+  readonly sizeLines: ChunkSizeLines = new ChunkSizeLines();
   private readonly fields: ServerFields;
-  now = Date.now();
+  now: number = Date.now();
   shuttingDown = false;
   private readonly connections = new Set<TrackedConnection>();
   private ticker: ReturnType<typeof setInterval> | null = null;
