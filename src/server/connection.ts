@@ -77,13 +77,16 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     else this.updateReading();
   }
 
+  /**
+   * The client will send nothing more. What it sent before is answered as if it had not said so:
+   * every request that arrived complete, in order (loop() closes once none is left); a body still
+   * incomplete fails with 400, and a head still incomplete is dropped.
+   */
   peerFinished(): void {
     this.peerSentFin = true;
     if (this.finished) return;
-    if (this.body !== null && this.body.reading) {
-      this.body.fail(new HttpError(400, "request body incomplete: the client closed its side"));
-      this.closeAfterResponse = true;
-    }
+    const body = this.body;
+    if (body !== null && body.reading) this.bodyCutShort(body);
     if (this.exchange === null) this.process();
   }
 
@@ -127,8 +130,12 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
       const body = this.body;
       if (body !== null) {
         if (body.reading) {
-          if (this.buf.length === 0 || !this.feedBody(body)) break;
-          if (body.reading) break;
+          if (this.buf.length > 0 && !this.feedBody(body)) break;
+          if (body.reading) {
+            // A body that began after the client's FIN will never be complete.
+            if (this.peerSentFin) this.bodyCutShort(body);
+            break;
+          }
         }
         if (this.exchange === null) this.body = null;
       }
@@ -268,9 +275,14 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     this.process();
   }
 
-  /** Whether the connection may stay open after this response (request body state, shutdown). */
+  /**
+   * Whether the connection may stay open after this response (request body state, shutdown). After
+   * the client's FIN, only while bytes that may hold more requests are buffered: a response that
+   * said Connection: close would make the client stop reading before the answers to those.
+   */
   private mayKeepAlive(): boolean {
-    if (this.closeAfterResponse || this.ctx.shuttingDown || this.peerSentFin) return false;
+    if (this.closeAfterResponse || this.ctx.shuttingDown) return false;
+    if (this.peerSentFin && this.buf.length === 0) return false;
     return this.body === null || this.body.keepable;
   }
 
@@ -316,6 +328,12 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     this.finished = true;
     this.lastProgressAt = this.ctx.now;
     this.transport.close();
+  }
+
+  /** The client's FIN came before the end of the request body: its read fails with 400, and we close after. */
+  private bodyCutShort(body: RequestBody): void {
+    body.fail(new HttpError(400, "request body incomplete: the client closed its side"));
+    this.closeAfterResponse = true;
   }
 
   /** The request body stopped arriving while the app waits for it: its read fails, and we close after. */
