@@ -218,9 +218,14 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   reject(e: unknown): void {
     const err = e instanceof HttpError ? e : new HttpError(400, "bad request");
     if (!(e instanceof HttpError)) this.ctx.options.log(`tsgi: error: unexpected parser failure: ${String(e)}`);
+    this.refuse(err.status, err.detail);
+  }
+
+  /** reject() without an error object (a timeout: no stack to capture, thousands may expire at once). */
+  refuse(status: number, detail: string): void {
     this.buf = EMPTY;
     this.closeAfterResponse = true;
-    this.output.send(this.ctx.errorResponse(err.status, err.detail, false));
+    this.output.queue(this.ctx.errorResponse(status, detail, false)); // closeTransport flushes it
     this.closeTransport();
   }
 
@@ -363,8 +368,8 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     return this.output.full;
   }
 
-  tick(now: number): void {
-    judge(this, now);
+  tick(now: number): boolean {
+    return judge(this, now);
   }
 
   /** Graceful stop: close now if idle, otherwise after the current response. */
