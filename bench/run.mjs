@@ -17,7 +17,7 @@ import { measureIdleMemory } from "./lib/memory.mjs";
 import { pinningAvailable, pinned, startServer } from "./lib/procs.mjs";
 import { header, markdownTable, notes, roundRatios, rows, textTable } from "./lib/report.mjs";
 import { SCENARIOS, displayRows } from "./lib/scenarios.mjs";
-import { fdLimitProblem, measureSlowClients } from "./lib/slow-clients.mjs";
+import { SLOW_HEAD_TIMEOUT, fdLimitProblem, measureSlowClients } from "./lib/slow-clients.mjs";
 import { exchange } from "./lib/http-wire.mjs";
 import { ensureWrk, errorCount, runWrk } from "./lib/wrk.mjs";
 
@@ -33,7 +33,7 @@ const USAGE = `usage: npm run bench -- [options]
   --connections N       wrk connections (default 64)
   --idle-connections N  connections for the idle-memory scenario (default 5000)
   --slow-clients N      slow clients for the slow-clients scenario (default 2000; it uses 8 wrk
-                        connections and a head timeout of 2 s, and runs at least 5 s per wrk run)
+                        connections and a head timeout of 3 s, and runs at least 6 s per wrk run)
   --only LIST           runtimes, comma-separated: node,bun,deno (default all)
   --scenarios LIST      ${SCENARIOS.map((s) => s.name).join(",")} (default all)
   --kinds LIST          tsgi,native,bare,base (default all; base only with --baseline)
@@ -242,7 +242,7 @@ async function main() {
   const throughput = opts.scenarios.filter((s) => !s.memory && !s.slowClients).length;
   const memory = opts.scenarios.filter((s) => s.memory).length;
   const slow = opts.scenarios.filter((s) => s.slowClients).length;
-  const estimate = opts.rounds * opts.runtimes.length * opts.kinds.length * (throughput * (opts.duration + opts.warmup + 1) + memory * 8 + slow * (2 * Math.max(opts.duration, 5) + opts.warmup + 5));
+  const estimate = opts.rounds * opts.runtimes.length * opts.kinds.length * (throughput * (opts.duration + opts.warmup + 1) + memory * 8 + slow * (2 * Math.max(opts.duration, SLOW_HEAD_TIMEOUT + 3) + opts.warmup + 5));
   console.log(`bench: ${opts.rounds} round(s), ${opts.duration} s per run; about ${Math.ceil(estimate / 60)} min\n`);
 
   const results = {}; // runtime -> scenario -> kind -> { values, byRound, errors, failures }
@@ -319,7 +319,7 @@ async function main() {
       `- Load: ${load}${loadBefore > 0.5 ? " - other work shared the machine, figures are noisy" : ""}`,
       ...(withBase ? [`- A/B: ${baseInfo}; base is tsgi run from that checkout on the same bench apps, and tsgi/base is the median of the per-round ratios`] : []),
       `- Idle memory: ${opts.idleConnections} keep-alive connections that each made one request, server RSS delta (VmRSS) / ${opts.idleConnections}`,
-      `- Slow clients: wrk p99 of 8 keep-alive connections alone, then while ${opts.slowClients} connections from another process trickle a request head one line a second and time out together (head timeout 2 s for tsgi and node:http; Bun.serve and Deno.serve have none, so theirs stay open)`,
+      `- Slow clients: wrk p99 of 8 keep-alive connections alone, then while ${opts.slowClients} connections from another process trickle a request head one line a second and time out together (head timeout ${SLOW_HEAD_TIMEOUT} s for tsgi and node:http; Bun.serve and Deno.serve have none, so theirs stay open)`,
       "",
       "tsgi runs through its CLI; native is the runtime's own server (node:http, Bun.serve, Deno.serve)",
       "with the same behaviour; bare socket is a ceiling that only counts `\\r\\n\\r\\n` and writes a canned",

@@ -13,7 +13,7 @@ import { errorCount, runWrk } from "./wrk.mjs";
 
 const CLIENT = new URL("./slow-client.mjs", import.meta.url).pathname;
 /** The slow clients' head timeout (seconds), given to every server that has one. */
-export const SLOW_HEAD_TIMEOUT = 2;
+export const SLOW_HEAD_TIMEOUT = 3;
 /** Seconds of the loaded run after the head timeout, so the expiry falls well inside it. */
 const AFTER_EXPIRY = 3;
 
