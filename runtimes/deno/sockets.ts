@@ -294,8 +294,9 @@ function open(bind: Bind & { kind: "tcp" | "unix" }, tls: TlsMaterial | undefine
   try {
     return deno.listenTls({ hostname: bind.host, port: bind.port, transport: "tcp", cert: tls.cert, key: tls.key, alpnProtocols: [...tls.alpn] });
   } catch (err) {
-    // Deno reads the PEM text only here: its errors about it are InvalidData.
-    if (err instanceof Error && err.name === "InvalidData") throw tlsRefused(err);
+    // Deno reads the PEM text only here. Its errors about it are InvalidData (no certificate) or a
+    // plain Error (a key it cannot parse, a key of another certificate); an address error has a name of its own.
+    if (err instanceof Error && (err.name === "InvalidData" || err.name === "Error")) throw tlsRefused(new Error(err.message.replace(/^unexpected error: /, "")));
     throw err;
   }
 }
