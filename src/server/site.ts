@@ -27,7 +27,7 @@ export interface Site extends GatewaySettings {
 
 /** A listener's Site from the server's options and its address. */
 export function makeSite(o: CoreOptions, address: SiteAddress): Site {
-  return Object.freeze({
+  return {
     scriptName: o.scriptName,
     serverName: address.serverName,
     serverPort: address.serverPort,
@@ -36,7 +36,7 @@ export function makeSite(o: CoreOptions, address: SiteAddress): Site {
     multiprocess: o.multiprocess,
     runtime: o.runtime,
     unix: address.unix === true,
-  });
+  };
 }
 
 const UNIX_FACTS: ConnectionFacts = Object.freeze({ remoteAddress: "", remotePort: "", peerCert: null });

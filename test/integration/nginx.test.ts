@@ -101,6 +101,12 @@ async function startNginx(dir: string, upstreamPort: number, sock: string): Prom
 
 type Env = Record<string, string>;
 
+/** The inodes of the established connections accepted on the unix socket `sock` (ss -x). */
+async function serverEnds(sock: string): Promise<string[]> {
+  const { stdout } = await run("ss", ["-xH", "state", "established", "src", sock]);
+  return stdout.split("\n").filter((l) => l.trim() !== "").map((l) => l.trim().split(/\s+/)[4]!);
+}
+
 async function curl(...args: string[]): Promise<{ stdout: string; stderr: string }> {
   return await run("curl", ["-sS", "--max-time", "20", ...args], { maxBuffer: 16 * 1024 * 1024 });
 }
@@ -139,6 +145,13 @@ describe.skipIf(NGINX === null).each(RUNTIMES)("nginx in front (%s)", (runtime: 
     expect(first).not.toHaveProperty("HTTP_CONNECTION");
     if (via === "unix") {
       expect(first).toMatchObject({ REMOTE_ADDR: "", REMOTE_PORT: "", SERVER_NAME: sock, SERVER_PORT: "" });
+      // nginx's upstream keep-alive: the server's end of the connection (its inode, from ss) stays the same, and open, across requests.
+      const inodes = new Set<string>(await serverEnds(sock));
+      for (let i = 0; i < 3; i++) {
+        await curl(url("/unix/env"));
+        for (const inode of await serverEnds(sock)) inodes.add(inode);
+      }
+      expect(inodes.size).toBe(1);
     } else {
       expect(first).toMatchObject({ REMOTE_ADDR: "127.0.0.1", SERVER_NAME: "127.0.0.1" });
       // nginx's upstream keep-alive: later requests come over the same connection (the same peer port).
