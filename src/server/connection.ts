@@ -17,7 +17,7 @@ import { EMPTY_INPUT } from "../wsgi/input.ts";
 import { type BodyOwner, RequestBody } from "./request-body.ts";
 import { Exchange, type ExchangeHost } from "../wsgi/exchange.ts";
 import type { ResponseStart } from "../wsgi/start-response.ts";
-import { buildEnviron, type ConnectionFacts } from "../wsgi/environ.ts";
+import { buildEnviron, type ConnectionFacts, type GatewaySettings } from "../wsgi/environ.ts";
 import { ClientDisconnected, HttpError, errorText } from "../errors.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -47,15 +47,13 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   deadline: number;
   lastProgressAt = 0;
   requests = 0;
-  readonly facts: ConnectionFacts;
 
   constructor(
     readonly ctx: ServerContext,
     private readonly transport: Transport,
-    remoteAddress: string,
-    remotePort: number,
+    readonly facts: ConnectionFacts,
+    private readonly site: GatewaySettings,
   ) {
-    this.facts = { remoteAddress, remotePort: String(remotePort) };
     this.output = new Output(transport, ctx.options.schedule);
     this.response = new ResponseWriter(this.output, ctx);
     // A new connection must deliver its first request head within the head timeout.
@@ -183,7 +181,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     const input = body === null ? EMPTY_INPUT : body.input!;
     this.head = head;
     this.response.code = 0;
-    const ex = new Exchange(this, head, buildEnviron(head, this.facts, input, ctx.errors, ctx.options), ctx.starts);
+    const ex = new Exchange(this, head, buildEnviron(head, this.facts, input, ctx.errors, this.site), ctx.starts);
     this.exchange = ex;
     this.setTimer(T_EXCHANGE, 0);
     this.lastProgressAt = ctx.now;
