@@ -37,7 +37,15 @@ const APPS = {
     })();
   },
 };
+// The async variants (bench/apps/async/*.ts): async functions, header lists built per response.
+APPS["stream-async"] = async (_env, sr) => {
+  sr("200 OK", [["Content-Type", "text/plain"]]);
+  return (async function* () {
+    for (let i = 0; i < 64; i++) yield CHUNK;
+  })();
+};
 APPS.pipeline = APPS.hello;
+APPS["pipeline-async"] = APPS["hello-async"];
 // bench/apps/upload.ts: reads the whole body, answers its length.
 APPS.upload = async (env, sr) => {
   const body = await env["wsgi.input"].read();
@@ -92,7 +100,7 @@ async function side(bundle) {
   /** Serves n requests; returns ns per request. */
   return async function run(n) {
     const start = performance.now();
-    if (scenario === "pipeline") {
+    if (scenario.startsWith("pipeline")) {
       for (let i = 0; i < n; i += PIPELINE) {
         const target = responses + PIPELINE;
         feed(many.slice());

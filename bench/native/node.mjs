@@ -1,12 +1,13 @@
 // Native Node baseline: node:http serving one bench app's behaviour (hello | big | upload | stream),
-// the same bytes as bench/apps/*.ts. Usage: node bench/native/node.mjs APP [IDLE_SECONDS]
+// the same bytes as bench/apps/*.ts. Usage: node bench/native/node.mjs APP [IDLE_SECONDS [sync|async]]
+// The async variant (bench/apps/async/*.ts) uses async handlers, as real apps are written.
 // Listens on 127.0.0.1 with an ephemeral port and prints "listening on http://127.0.0.1:PORT".
 // It must never listen beyond 127.0.0.1 nor do more work than the matching tsgi app.
 import http from "node:http";
 import { once } from "node:events";
 import { BIG, HELLO, chunks } from "../lib/payloads.mjs";
 
-const [appName = "hello", idle = "120"] = process.argv.slice(2);
+const [appName = "hello", idle = "120", variant = "sync"] = process.argv.slice(2);
 
 const handlers = {
   hello(_req, res) {
@@ -33,7 +34,21 @@ const handlers = {
   },
 };
 
-const handler = handlers[appName];
+// The same work as an async function that builds its header object per response (node:http ignores the Promise).
+const asyncHandlers = {
+  async hello(_req, res) {
+    res.writeHead(200, { "Content-Type": "text/plain", "Content-Length": HELLO.byteLength });
+    res.end(HELLO);
+  },
+  async big(_req, res) {
+    res.writeHead(200, { "Content-Type": "text/plain", "Content-Length": BIG.byteLength });
+    res.end(BIG);
+  },
+  upload: handlers.upload,
+  stream: handlers.stream,
+};
+
+const handler = (variant === "async" ? asyncHandlers : handlers)[appName];
 if (!handler) {
   console.error(`unknown app ${appName}`);
   process.exit(2);
