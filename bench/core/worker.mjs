@@ -4,6 +4,7 @@
 // Plain JavaScript so it runs as is on Node, Bun and Deno. It must never touch a socket: the
 // fake transport only counts bytes, so what is measured is the core's own work per request.
 
+const { nextTick } = await import("node:process");
 const [bundleA, bundleB, scenario, countText, roundsText] = (globalThis.Deno ? Deno.args : process.argv.slice(2));
 const count = Number(countText);
 const rounds = Number(roundsText);
@@ -90,7 +91,8 @@ async function side(bundle) {
     },
     end() {}, close() {}, destroy() {}, abort() {}, pauseReading() {}, resumeReading() {},
   };
-  const core = new ServerCore(APPS[scenario], { log: () => {}, schedule: (t) => queueMicrotask(t) });
+  // The drivers' scheduler (Platform.afterMicrotasks): nextTick, after the microtask queue drains.
+  const core = new ServerCore(APPS[scenario], { log: () => {}, schedule: (t) => nextTick(t) });
   const handle = core.open(transport, { remoteAddress: "127.0.0.1", remotePort: 50000 });
   const feed = handle.received ? (b) => handle.received(b) : (b) => handle.data(b);
   const until = (n) => (responses >= n ? Promise.resolve() : new Promise((resolve) => (wake = { n, resolve })));
