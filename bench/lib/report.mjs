@@ -1,6 +1,6 @@
 // Turns the collected bench figures into the printed tables and bench/RESULTS.md: medians per
 // scenario for tsgi, native and bare (and base, with --baseline), the median of the per-round
-// ratios tsgi/native (and tsgi/base), and every error or failure flagged.
+// ratios tsgi/native (and tsgi/base) and async/sync per variant, and every error or failure flagged.
 // It must never drop a flagged run silently or print a figure for a server that failed validation.
 
 export function median(values) {
@@ -93,4 +93,9 @@ export function markdownTable(head, table) {
     `|${head.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`,
     ...table.map((r) => `| ${r.map(esc).join(" | ")} |`),
   ].join("\n");
+}
+
+/** Rows [label, ratio per kind]: the async variant over the sync one, the median of per-round ratios. */
+export function variantRows(scenarios, asyncByScenario, syncByScenario, kinds) {
+  return scenarios.map((s) => [s.label, ...kinds.map((k) => ratio(asyncByScenario[s.name]?.[k], syncByScenario[s.name]?.[k]))]);
 }

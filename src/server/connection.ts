@@ -115,7 +115,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     }
     this.inProcess = false;
     this.output.holding = false;
-    this.output.flush();
+    this.output.endBurst();
     this.updateReading();
   }
 

@@ -67,6 +67,15 @@ export class Output {
     return this.transportFull || this.bytes > HIGH_WATER;
   }
 
+  /**
+   * The end of a burst: flushes now, unless a flush is already scheduled after the microtask queue
+   * (bytes were queued from an async continuation), which then takes these bytes too: responses
+   * completed in the same turn (a pipelined batch of async apps) leave in one write.
+   */
+  endBurst(): void {
+    if (!this.flushScheduled) this.flush();
+  }
+
   /** Hands everything queued to the transport. */
   flush(): void {
     const first = this.first;

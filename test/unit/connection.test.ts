@@ -69,6 +69,17 @@ describe("keep-alive and pipelining", () => {
     expect(most).toBe(1);
   });
 
+  test("pipelined requests to an async app that settle in one turn leave in one write, in order", async () => {
+    // The drivers schedule the output's flush after the microtask queue (Platform.afterMicrotasks).
+    const c = open(pathApp(), { schedule: (task) => process.nextTick(task) });
+    const paths = Array.from({ length: 16 }, (_, i) => `/r${i}`);
+    c.send(paths.map((p) => req(p)).join(""));
+    await c.transport.untilResponses(16);
+    await settle();
+    expect(normaliseDate(c.transport.text)).toBe(paths.map((p) => ok(p)).join(""));
+    expect(c.transport.events.filter((e) => e === "write")).toHaveLength(1);
+  });
+
   test("Connection: close in a pipelined request: answered, Connection: close, later requests ignored", async () => {
     const calls: string[] = [];
     const c = open((env, sr) => {
