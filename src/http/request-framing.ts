@@ -3,7 +3,7 @@
 // Connection, and Expect. Pure functions of field values. Must never read a body byte, and never
 // throw anything but HttpError.
 
-import { isToken } from "./chars.ts";
+import { isToken, trimOws } from "./chars.ts";
 import { HttpError } from "../errors.ts";
 
 export const BODY_NONE = 0;
@@ -20,11 +20,14 @@ export interface BodyFraming {
 const NO_BODY: BodyFraming = Object.freeze({ kind: BODY_NONE, length: 0 });
 const CHUNKED: BodyFraming = Object.freeze({ kind: BODY_CHUNKED, length: 0 });
 
-/** Splits a list-valued field into lower-cased, trimmed, non-empty elements. */
+/**
+ * Splits a list-valued field (RFC 9110 section 5.6.1) into lower-cased non-empty elements, each
+ * trimmed of OWS: SP and HTAB only (any other byte, 0xA0 included, stays part of the element).
+ */
 export function listElements(value: string): string[] {
   const out: string[] = [];
   for (const part of value.split(",")) {
-    const t = part.trim();
+    const t = trimOws(part);
     if (t !== "") out.push(t.toLowerCase());
   }
   return out;
@@ -43,7 +46,7 @@ export function requestBodyFraming(te: string | null, clCount: number, cl: strin
     let chunkedAt = -1;
     for (let c = 0; c < codings.length; c++) {
       const semi = codings[c]!.indexOf(";");
-      const name = (semi === -1 ? codings[c]! : codings[c]!.slice(0, semi)).trim();
+      const name = trimOws(semi === -1 ? codings[c]! : codings[c]!.slice(0, semi));
       if (!isToken(name)) throw new HttpError(400, "malformed Transfer-Encoding");
       if (name === "chunked") {
         if (chunkedAt !== -1 || semi !== -1) throw new HttpError(400, "chunked must be the final transfer coding, once");
