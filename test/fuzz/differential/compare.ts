@@ -55,6 +55,11 @@ export function classify(rt: Runtime, a: Observation, b: Observation): string | 
     const x = ra[i];
     const y = rb[i];
     const where = i === 0 ? "" : "later ";
+    if (x !== undefined && y !== undefined && x.status < 300 && y.status >= 400 && y === rb[rb.length - 1] && ra.slice(i + 1).some((r) => r.status === y.status)) {
+      // A pipelined batch: the native server answered a later request's error in place of the
+      // responses to the valid requests before it (tsgi answers those, then the same error).
+      return `${rt} answers a later request's ${fmt(rt, y, b)} in place of the valid responses before it`;
+    }
     if (x === undefined || y === undefined || x.status !== y.status) {
       return `${where}response: tsgi ${fmt("tsgi", x, a)} / ${rt} ${fmt(rt, y, b)}`;
     }
