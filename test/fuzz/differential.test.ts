@@ -11,7 +11,7 @@ const COUNT = 300;
 describe.each(["node", "bun", "deno"] as const)("differential fuzzing (%s)", (runtime) => {
   test(`${COUNT} inputs against the runtime's own server complete and are reported`, async () => {
     const p = new Proc(BUN, ["test/fuzz/long.ts", "--differential", "--count", String(COUNT), "--seed", "13", "--only", runtime, "--parallel", "16", "--no-shrink"]);
-    const exit = await p.waitExit(150_000).finally(() => p.kill());
+    const exit = await p.waitExit(220_000).finally(() => p.kill());
     const out = p.stdout.text;
     expect(exit.code, `stdout:\n${out}\nstderr:\n${p.stderr.text}`).toBe(0);
     const line = new RegExp(`^differential: ${runtime}: ${COUNT} inputs in [0-9.]+ s \\(\\d+/s\\), (\\d+) disagreements in (\\d+) classes`, "m").exec(out);
@@ -21,5 +21,5 @@ describe.each(["node", "bun", "deno"] as const)("differential fuzzing (%s)", (ru
     expect(out.match(new RegExp(`^  \\[${runtime}\\] .+: \\d+ \\(first at input \\d+\\)$`, "gm"))?.length ?? 0).toBe(classes);
     expect(out.match(/^ {4}tsgi: {3}.+$/gm)?.length ?? 0).toBe(classes);
     expect(out).toMatch(new RegExp(`^differential: ${COUNT} inputs per runtime, ${line![1]} disagreements in ${classes} classes \\(seed 13\\)$`, "m"));
-  }, 180_000);
+  }, 240_000);
 });
