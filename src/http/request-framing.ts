@@ -62,7 +62,11 @@ export function requestBodyFraming(te: string | null, clCount: number, cl: strin
   if (clCount === 0) return NO_BODY;
   if (clCount > 1) throw new HttpError(400, "more than one Content-Length");
   if (!/^[0-9]+$/.test(cl)) throw new HttpError(400, "malformed Content-Length");
-  if (cl.length > 15) throw new HttpError(400, "Content-Length too large to represent");
+  // A length too long to represent is still a valid length (RFC 9110 section 8.6), larger than any
+  // body limit: 413. Leading zeros do not count toward the 15 digits a double holds exactly.
+  let zeros = 0;
+  while (zeros < cl.length - 1 && cl.charCodeAt(zeros) === 0x30) zeros++;
+  if (cl.length - zeros > 15) throw new HttpError(413, "request body too large");
   const length = Number(cl);
   if (length > maxBodySize) throw new HttpError(413, "request body too large");
   return length > 0 ? { kind: BODY_LENGTH, length } : NO_BODY;
