@@ -10,6 +10,7 @@ import { VERSION } from "./options.ts";
 import { type RunArgs, UsageError, parseArgs } from "./parse.ts";
 import { helpText } from "./help.ts";
 import { Fatal, loadApp, oneLine } from "./load-app.ts";
+import { validate } from "../adapters/validate.ts";
 
 /** Exit code of a stop forced by a second signal: 128 + the signal's number, as a shell reports a process that signal ended. */
 const FORCED_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -24,7 +25,8 @@ const SAME_REQUEST_MS = 200;
 
 async function start(driver: Driver, args: RunArgs): Promise<{ core: ServerCore; listener: Listener }> {
   const platform = driver.platform;
-  const app = await loadApp(platform, args);
+  const loaded = await loadApp(platform, args);
+  const app = args.validate ? validate(loaded) : loaded;
   const core = createCore(app, { ...args.core, accessLog: args.accessLog ? platform.stdout : null }, platform);
   try {
     return { core, listener: await driver.listen(core, args.bind) };

@@ -16,6 +16,8 @@ export interface RunArgs {
   /** The CoreOptions the command line set (milliseconds for times); unset ones are absent. */
   core: Partial<CoreOptions>;
   accessLog: boolean;
+  /** --validate: wrap the app in validate() (adapters/validate.ts). */
+  validate?: boolean;
 }
 
 export type ParsedArgs = { help: true } | { version: true } | RunArgs;
@@ -78,6 +80,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   let target: string | undefined;
   let bind: Bind | undefined;
   let accessLog = false;
+  let validate = false;
   const core: Partial<CoreOptions> = {};
   const seen = new Set<string>();
   let onlyPositional = false;
@@ -114,7 +117,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (inline !== undefined) throw new UsageError(`${name} takes no value`);
       if (spec.long === "help") return { help: true };
       if (spec.long === "version") return { version: true };
-      accessLog = true;
+      if (spec.long === "validate") validate = true;
+      else accessLog = true;
       continue;
     }
     let text = inline;
@@ -133,7 +137,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 
   if (target === undefined) throw new UsageError("missing MODULE (usage: serve [options] MODULE[:NAME]; see --help)");
   const { module, exportName } = splitTarget(target);
-  return { module, exportName, bind: bind ?? parseBind(DEFAULT_BIND), core, accessLog };
+  return { module, exportName, bind: bind ?? parseBind(DEFAULT_BIND), core, accessLog, ...(validate ? { validate } : {}) };
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
