@@ -231,6 +231,7 @@ async function main() {
   for (let round = 0; round < opts.rounds; round++) {
     for (const runtime of opts.runtimes) {
       for (const scenario of opts.scenarios) {
+        if (scenario.runtimes !== undefined && !scenario.runtimes.includes(runtime)) continue;
         // base, tsgi, native one round and the reverse the next: tsgi runs back to back with both,
         // and neither side of a ratio always goes first; bare comes last
         const order = ["base", "tsgi", "native"].filter((k) => opts.kinds.includes(k));

@@ -23,7 +23,7 @@ function expectBody(expected, { chunked = false } = {}) {
  * name: key used on the command line (--scenarios); label: table row; app: bench/apps/APP.ts and the
  * native server's app; bare: canned variant of the bare server; validate: the raw request, how many
  * responses it must yield, a check per response and an optional note explaining wrk errors to come;
- * wrk: lua script in bench/wrk, extra wrk args and script args.
+ * wrk: lua script in bench/wrk, extra wrk args and script args; runtimes: only these (default all).
  */
 export const SCENARIOS = [
   {
@@ -91,6 +91,16 @@ export const SCENARIOS = [
     app: "stream",
     bare: "stream",
     validate: { request: GET, expected: 1, check: expectBody(STREAMED, { chunked: true }) },
+    wrk: { script: null, args: [] },
+  },
+  {
+    name: "hono",
+    label: "Hono hello (fromFetch; native: Hono on the runtime's server)",
+    app: "hono",
+    bare: "hello",
+    // No Hono-on-node:http server here (that needs @hono/node-server): Bun and Deno only.
+    runtimes: ["bun", "deno"],
+    validate: { request: GET, expected: 1, check: expectBody(HELLO) },
     wrk: { script: null, args: [] },
   },
   {

@@ -1,7 +1,8 @@
-// Native Bun baseline: Bun.serve serving one bench app's behaviour (hello | big | upload | stream),
+// Native Bun baseline: Bun.serve serving one bench app's behaviour (hello | big | upload | stream | hono),
 // the same bytes as bench/apps/*.ts. Usage: bun bench/native/bun.mjs APP [IDLE_SECONDS]
 // Listens on 127.0.0.1 with an ephemeral port and prints "listening on http://127.0.0.1:PORT".
 // It must never listen beyond 127.0.0.1 nor do more work than the matching tsgi app.
+import { Hono } from "hono";
 import { BIG, HELLO, chunks } from "../lib/payloads.mjs";
 
 const [appName = "hello", idle = "120"] = process.argv.slice(2);
@@ -28,6 +29,7 @@ const handlers = {
     return new Response(String(body.byteLength), { headers: TEXT });
   },
   stream: () => new Response(streamOf(chunks()), { headers: TEXT }),
+  hono: new Hono().get("/", (c) => c.text("Hello, World!")).fetch,
 };
 
 const fetch = handlers[appName];

@@ -1,8 +1,9 @@
-// Native Deno baseline: Deno.serve serving one bench app's behaviour (hello | big | upload | stream),
+// Native Deno baseline: Deno.serve serving one bench app's behaviour (hello | big | upload | stream | hono),
 // the same bytes as bench/apps/*.ts. Usage: deno run --allow-net bench/native/deno.mjs APP
 // (Deno.serve keeps idle keep-alive connections open without a timeout of its own.)
 // Listens on 127.0.0.1 with an ephemeral port and prints "listening on http://127.0.0.1:PORT".
 // It must never listen beyond 127.0.0.1 nor do more work than the matching tsgi app.
+import { Hono } from "hono";
 import { BIG, HELLO, chunks } from "../lib/payloads.mjs";
 
 const [appName = "hello"] = Deno.args;
@@ -29,6 +30,7 @@ const handlers = {
     return new Response(String(body.byteLength), { headers: TEXT });
   },
   stream: () => new Response(streamOf(chunks()), { headers: TEXT }),
+  hono: new Hono().get("/", (c) => c.text("Hello, World!")).fetch,
 };
 
 const handler = handlers[appName];
