@@ -101,19 +101,19 @@ const RUNTIMES = {
   node: {
     version: () => `node ${process.version}`,
     tsgi: (s, dir) => [process.execPath, path.join(dir, "dist/serve.js"), ...TSGI_OPTIONS, app(s.app)],
-    native: (s) => [process.execPath, "bench/native/node.mjs", s.app, IDLE_SECONDS],
+    native: (s) => [process.execPath, "bench/native/node.mjs", s.native ?? s.app, IDLE_SECONDS],
     bare: (s) => [process.execPath, "bench/bare/node.mjs", s.bare],
   },
   bun: {
     version: () => `bun ${firstLine(BUN, ["--version"])}`,
     tsgi: (s, dir) => [BUN, path.join(dir, "serve.ts"), ...TSGI_OPTIONS, app(s.app)],
-    native: (s) => [BUN, "bench/native/bun.mjs", s.app, IDLE_SECONDS],
+    native: (s) => [BUN, "bench/native/bun.mjs", s.native ?? s.app, IDLE_SECONDS],
     bare: (s) => [BUN, "bench/bare/bun.mjs", s.bare],
   },
   deno: {
     version: () => firstLine(DENO, ["--version"]),
     tsgi: (s, dir) => [...DENO_RUN, "--allow-read", path.join(dir, "serve.ts"), ...TSGI_OPTIONS, app(s.app)],
-    native: (s) => [...DENO_RUN, "bench/native/deno.mjs", s.app],
+    native: (s) => [...DENO_RUN, "bench/native/deno.mjs", s.native ?? s.app],
     bare: (s) => [...DENO_RUN, "bench/bare/deno.mjs", s.bare],
   },
 };

@@ -23,7 +23,8 @@ function expectBody(expected, { chunked = false } = {}) {
  * name: key used on the command line (--scenarios); label: table row; app: bench/apps/APP.ts and the
  * native server's app; bare: canned variant of the bare server; validate: the raw request, how many
  * responses it must yield, a check per response and an optional note explaining wrk errors to come;
- * wrk: lua script in bench/wrk, extra wrk args and script args; runtimes: only these (default all).
+ * wrk: lua script in bench/wrk, extra wrk args and script args; runtimes: only these (default all);
+ * native: the native server's app when it is not `app`.
  */
 export const SCENARIOS = [
   {
@@ -99,6 +100,16 @@ export const SCENARIOS = [
     app: "hono",
     bare: "hello",
     // No Hono-on-node:http server here (that needs @hono/node-server): Bun and Deno only.
+    runtimes: ["bun", "deno"],
+    validate: { request: GET, expected: 1, check: expectBody(HELLO) },
+    wrk: { script: null, args: [] },
+  },
+  {
+    name: "hono-lazy",
+    label: "Hono hello (fromFetch, lazy Request)",
+    app: "hono-lazy",
+    native: "hono",
+    bare: "hello",
     runtimes: ["bun", "deno"],
     validate: { request: GET, expected: 1, check: expectBody(HELLO) },
     wrk: { script: null, args: [] },

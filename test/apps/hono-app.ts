@@ -1,6 +1,7 @@
 // A Hono app for the fetch adapter tests: routes with params, JSON in and out, a streamed response,
 // an upload hashed as it arrives, and an endless stream whose request.signal says when the client
-// left. Served through tsgi by fromFetch (the default export) and natively by hono-native.ts.
+// left. Served through tsgi by fromFetch (the default export; `lazy` with the lazy Request) and
+// natively by hono-native.ts.
 // It must never use anything of tsgi but the default export's fromFetch.
 import { createHash } from "node:crypto";
 import { Hono } from "hono";
@@ -47,6 +48,24 @@ hono.get("/forever", (c) => {
   });
 });
 hono.get("/forever/state", (c) => c.text(forever));
+hono.post("/faithful", async (c) => {
+  const r = c.req.raw;
+  const copy = r.clone();
+  return c.json({
+    isRequest: r instanceof Request,
+    tag: Object.prototype.toString.call(r),
+    method: r.method,
+    target: new URL(r.url).pathname + new URL(r.url).search,
+    header: r.headers.get("x-test"),
+    signal: r.signal instanceof AbortSignal && !r.signal.aborted,
+    copyIsRequest: copy instanceof Request,
+    text: await r.text(),
+    copyText: await copy.text(),
+    bodyUsed: r.bodyUsed,
+  });
+});
 hono.notFound((c) => c.text("no such page", 404));
 
 export default fromFetch(hono.fetch);
+/** The same through the lazy Request. */
+export const lazy = fromFetch(hono.fetch, { lazyRequest: true });

@@ -1,5 +1,6 @@
 // fromFetch over real sockets: the same Hono app (test/apps/hono-app.ts) answers the same through
-// tsgi on Bun, Deno and Node as on Bun.serve and Deno.serve: routes with params, JSON in and out, a
+// tsgi on Bun, Deno and Node (with the real Request and with the lazy one) as on Bun.serve and
+// Deno.serve: routes with params, JSON in and out, a
 // streamed response, a 10 MB upload hashed as it arrives (Content-Length and chunked), and a client
 // that leaves mid-stream, seen by the app through request.signal.
 // It must never compare Date values or header order, and never wait with sleeps.
@@ -18,11 +19,13 @@ const natives: NativeServer[] = [];
 
 beforeAll(async () => {
   await Promise.all([
-    ...RUNTIMES.map(async (rt) => {
-      const s = await startServer(rt, "test/apps/hono-app.ts");
-      tsgi.push(s);
-      targets.push({ name: `tsgi on ${rt}`, port: s.port });
-    }),
+    ...RUNTIMES.flatMap((rt) =>
+      ["", ":lazy"].map(async (which) => {
+        const s = await startServer(rt, `test/apps/hono-app.ts${which}`);
+        tsgi.push(s);
+        targets.push({ name: `tsgi on ${rt}${which === "" ? "" : " (lazy Request)"}`, port: s.port });
+      }),
+    ),
     ...NATIVE_RUNTIMES.map(async (rt) => {
       const s = await startNative(rt, "test/apps/hono-native.ts");
       natives.push(s);
@@ -65,7 +68,7 @@ function same(answers: Record<string, object>): object {
 
 describe("a Hono app through fromFetch answers as on Bun.serve and Deno.serve", () => {
   test("five servers are compared", () => {
-    expect(targets.map((t) => t.name)).toEqual(["Bun.serve", "Deno.serve", "tsgi on bun", "tsgi on deno", "tsgi on node"]);
+    expect(targets.map((t) => t.name)).toEqual(["Bun.serve", "Deno.serve", "tsgi on bun", "tsgi on bun (lazy Request)", "tsgi on deno", "tsgi on deno (lazy Request)", "tsgi on node", "tsgi on node (lazy Request)"]);
   });
 
   test("text, with its Content-Length", async () => {
@@ -73,8 +76,10 @@ describe("a Hono app through fromFetch answers as on Bun.serve and Deno.serve", 
     // Known difference: Bun keeps the type of a Response made from a string out of its headers
     // (Bun.serve adds it while sending), and Hono's c.text() sets none itself: on tsgi the
     // response has no Content-Type there.
-    expect(answers["tsgi on bun"]).toEqual({ status: 200, type: undefined, framing: "length", length: "12", body: "Hello, Hono!" });
-    delete answers["tsgi on bun"];
+    for (const name of ["tsgi on bun", "tsgi on bun (lazy Request)"]) {
+      expect(answers[name], name).toEqual({ status: 200, type: undefined, framing: "length", length: "12", body: "Hello, Hono!" });
+      delete answers[name];
+    }
     expect(same(answers)).toEqual({ status: 200, type: "text/plain;charset=utf-8", framing: "length", length: "12", body: "Hello, Hono!" });
   });
 
@@ -96,6 +101,11 @@ describe("a Hono app through fromFetch answers as on Bun.serve and Deno.serve", 
     const a = same(answers);
     expect(a).toMatchObject({ status: 200, framing: "chunked", body: "part 1\npart 2\npart 3\npart 4\npart 5\n" });
     expect(bun).toMatchObject({ status: 200, framing: "length", length: "35", body: "part 1\npart 2\npart 3\npart 4\npart 5\n" });
+  });
+
+  test("the Request is a Request: headers, body, clone, signal (the lazy one too)", async () => {
+    const a = same(await each(`POST /faithful?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Test: yes\r\nContent-Length: 5\r\n\r\nhello`)) as { body: string };
+    expect(JSON.parse(a.body)).toEqual({ isRequest: true, tag: "[object Request]", method: "POST", target: "/faithful?x=1", header: "yes", signal: true, copyIsRequest: true, text: "hello", copyText: "hello", bodyUsed: true });
   });
 
   test("404 from notFound", async () => {
