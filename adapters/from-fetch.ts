@@ -23,8 +23,8 @@ export type FetchHandler = (request: Request, info: FetchInfo) => Response | Pro
 export interface FromFetchOptions {
   /**
    * Hand the handler a Request that is built only when it touches more than `url` and `method`
-   * (lazy-request.ts): faster for handlers that route on the URL, but the runtime's own
-   * `fetch(request)` and `new Request(request)` refuse it. Off by default.
+   * (lazy-request.ts): faster for handlers that route on the URL; one known gap: on Bun,
+   * `new Request(request, init)` takes only the URL from it. Off by default.
    */
   lazyRequest?: boolean;
 }
@@ -86,8 +86,8 @@ class ResponseBody implements AsyncIterableIterator<Uint8Array> {
   private reader: ReadableStreamDefaultReader<unknown> | null = null;
   /** Chunks read while peeking, not yet given out. */
   private queue: Uint8Array[] = [];
-  /** A read started while peeking that had not settled. */
-  private pending: Promise<ReadResult> | null = null;
+  /** Reads started while peeking, not yet taken, in order. */
+  private pending: Promise<ReadResult>[] | null = null;
   private started = false;
 
   constructor(
@@ -107,8 +107,12 @@ class ResponseBody implements AsyncIterableIterator<Uint8Array> {
       return this.begin();
     }
     if (this.reader === null || this.state !== RUNNING) return Promise.resolve(DONE);
-    const read = this.pending ?? this.reader.read();
-    this.pending = null;
+    let read: Promise<ReadResult>;
+    const pending = this.pending;
+    if (pending !== null) {
+      read = pending.shift()!;
+      if (pending.length === 0) this.pending = null;
+    } else read = this.reader.read();
     return read.then((r) => this.step(r));
   }
 
@@ -139,22 +143,28 @@ class ResponseBody implements AsyncIterableIterator<Uint8Array> {
     const reader = body.getReader();
     this.reader = reader;
     // A body made of a string or bytes is whole at once: its length goes out as Content-Length,
-    // as Bun.serve and Deno.serve send it. A stream still producing is sent chunked.
+    // as Bun.serve and Deno.serve send it. A stream still producing is sent chunked. Two reads are
+    // asked for at once: when the second settles soon, so has the first (reads settle in order).
     let whole = false;
     let length = 0;
-    for (let i = 0; i < PEEK_READS && !whole; i++) {
-      const read = reader.read();
-      const r = await soon(read);
-      if (r === undefined) {
-        this.pending = read;
-        break;
-      }
+    const take = (r: ReadResult): void => {
       if (r.done) whole = true;
       else {
         const bytes = bytesOf(r.value);
         length += bytes.length;
         if (bytes.length > 0) this.queue.push(bytes);
       }
+    };
+    for (let i = 0; i < PEEK_READS && !whole; i += 2) {
+      const first = reader.read();
+      const second = reader.read();
+      const r = await soon(second);
+      if (r === undefined) {
+        this.pending = [first, second];
+        break;
+      }
+      take(await first);
+      if (!whole) take(r);
     }
     if (whole) {
       this.state = ENDED;

@@ -3,9 +3,10 @@
 // every other member of Request (headers, body, signal, text(), json(), clone(), ...) delegated to
 // a real Request, built from environ the first time one of them is touched. A handler that routes on
 // the URL and answers without reading headers or body never pays for a Request, as with
-// @hono/node-server. Not fully faithful, which is why it is opt-in: the runtime's own `fetch(request)`
-// and `new Request(request)` check for their internal slots and refuse it (pass `request.clone()`,
-// which is real, or build a new Request from its parts).
+// @hono/node-server. The runtime's own slots are reached too where they are symbol-keyed (Deno,
+// Node), so `new Request(request)` and `fetch(request)` work; Bun reads it through its getters, but
+// `new Request(request, init)` on Bun takes only its URL from it (pass `request.clone()`, a real
+// Request, there). That gap is why it is opt-in.
 // Must never build the real Request twice, and never touch a runtime API.
 
 import type { Environ } from "../src/wsgi/types.ts";
@@ -77,6 +78,21 @@ function delegate(): void {
         });
       }
     }
+  }
+  // The runtime's own slots, where they are symbol-keyed properties of each instance (Deno, Node's
+  // undici), so `new Request(request)` and `fetch(request)` find the real Request's through them.
+  // (Bun reads a non-native Request through its getters, which already delegate.)
+  for (const key of Object.getOwnPropertySymbols(new Request("http://localhost/"))) {
+    if (seen.has(key)) continue;
+    Object.defineProperty(proto, key, {
+      configurable: true,
+      get(this: LazyRequest): unknown {
+        return Reflect.get(LazyRequest.real(this), key);
+      },
+      set(this: LazyRequest, value: unknown): void {
+        Reflect.set(LazyRequest.real(this), key, value);
+      },
+    });
   }
   Object.setPrototypeOf(LazyRequest.prototype, Request.prototype);
 }

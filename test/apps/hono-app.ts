@@ -48,6 +48,11 @@ hono.get("/forever", (c) => {
   });
 });
 hono.get("/forever/state", (c) => c.text(forever));
+hono.get("/rebuilt", (c) => {
+  const copy = new Request(c.req.raw);
+  const url = new URL(copy.url);
+  return c.json({ isRequest: copy instanceof Request, method: copy.method, target: url.pathname + url.search, header: copy.headers.get("x-test") });
+});
 hono.post("/faithful", async (c) => {
   const r = c.req.raw;
   const copy = r.clone();

@@ -108,6 +108,11 @@ describe("a Hono app through fromFetch answers as on Bun.serve and Deno.serve", 
     expect(JSON.parse(a.body)).toEqual({ isRequest: true, tag: "[object Request]", method: "POST", target: "/faithful?x=1", header: "yes", signal: true, copyIsRequest: true, text: "hello", copyText: "hello", bodyUsed: true });
   });
 
+  test("new Request(request) copies it (the lazy one too)", async () => {
+    const a = same(await each(get("/rebuilt?y=2", "X-Test: again\r\n"))) as { body: string };
+    expect(JSON.parse(a.body)).toEqual({ isRequest: true, method: "GET", target: "/rebuilt?y=2", header: "again" });
+  });
+
   test("404 from notFound", async () => {
     expect(same(await each(get("/nope")))).toMatchObject({ status: 404, body: "no such page" });
   });
