@@ -48,6 +48,22 @@ hono.get("/forever", (c) => {
   });
 });
 hono.get("/forever/state", (c) => c.text(forever));
+/** How many bytes the last /flood stream produced, and whether it reached its end. */
+const flood = { produced: 0, done: false };
+hono.get("/flood", (c) => {
+  const total = Number(c.req.query("total"));
+  const piece = new Uint8Array(64 * 1024).fill(0x66);
+  flood.produced = 0;
+  flood.done = false;
+  return stream(c, async (s) => {
+    while (flood.produced < total && !s.aborted) {
+      await s.write(piece.slice());
+      flood.produced += piece.length;
+    }
+    flood.done = flood.produced >= total;
+  });
+});
+hono.get("/flood/state", (c) => c.json(flood));
 hono.get("/rebuilt", (c) => {
   const copy = new Request(c.req.raw);
   const url = new URL(copy.url);
