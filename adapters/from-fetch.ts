@@ -1,9 +1,10 @@
 // fromFetch(handler): a fetch handler, `(request, info) => Response | Promise<Response>` (Hono's
 // app.fetch, itty-router, an Elysia-style handler), as a tsgi Application. The Request is made from
-// environ (fetch-request.ts); the Response's status and headers go to startResponse and its body is
-// pulled chunk by chunk as the connection takes them. The application returns its body at once, so
-// the server's close() reaches it however the request ends: a client gone before the end aborts
-// request.signal and cancels the response stream.
+// environ (fetch-request.ts); the Response's status and headers go to startResponse; a body that is
+// whole at once becomes an Array (the server frames it with its Content-Length), any other is pulled
+// chunk by chunk as the connection takes it. The application returns a Promise with a close(), so
+// the server's close() reaches the response however the request ends, before or after the Promise
+// settles: a client gone before the end aborts request.signal and cancels the response stream.
 // Must never buffer a streamed body, never touch a runtime API, and never abort the signal of a
 // request that was answered in full.
 
@@ -124,8 +125,26 @@ class ResponseBody implements AsyncIterableIterator<Uint8Array> {
     return { done: false, value: bytesOf(r.value) };
   }
 
+  /**
+   * The body for the exchange, once the Response is there: the chunks as an Array when the body
+   * was whole at once (the server then frames it as any Array, with its Content-Length), else this
+   * object, which streams the rest.
+   */
+  async settle(): Promise<Uint8Array[] | ResponseBody> {
+    const first = await this.begin(false);
+    if (this.state === ENDED && this.pending === null) {
+      if (!first.done) this.queue.unshift(first.value);
+      const chunks = this.queue;
+      this.queue = [];
+      return chunks;
+    }
+    if (!first.done) this.queue.unshift(first.value);
+    return this;
+  }
+
   /** Waits for the Response, starts the response, and gives the first chunk. */
-  private async begin(): Promise<IteratorResult<Uint8Array>> {
+  private async begin(count = true): Promise<IteratorResult<Uint8Array>> {
+    this.started = true;
     const res = await this.response;
     if (!(res instanceof Response)) throw new TypeError(`the fetch handler returned ${describe(res)}, not a Response`);
     const body = res.body;
@@ -168,7 +187,7 @@ class ResponseBody implements AsyncIterableIterator<Uint8Array> {
     }
     if (whole) {
       this.state = ENDED;
-      if (!hasLength && res.status !== 204 && res.status !== 304) list.push(["content-length", String(length)]);
+      if (count && !hasLength && res.status !== 204 && res.status !== 304) list.push(["content-length", String(length)]);
     }
     if (this.state === CLOSED) return DONE; // the client left while we peeked
     this.startResponse(status, list);
@@ -206,6 +225,10 @@ export function fromFetch(handler: FetchHandler, options: FromFetchOptions = {})
     }
     const remote = environ.REMOTE_ADDR;
     const info: FetchInfo = { remoteAddr: { transport: remote === "" ? "unix" : "tcp", hostname: remote, port: Number(environ.REMOTE_PORT) || 0 }, environ };
-    return new ResponseBody(handler(request, info), startResponse, abort);
+    const body = new ResponseBody(handler(request, info), startResponse, abort);
+    // The server calls the Promise's close() when the request ends before it settles (docs/interface.md section 8).
+    const settled = body.settle() as Promise<Uint8Array[] | ResponseBody> & { close?: () => void };
+    settled.close = () => body.close();
+    return settled;
   };
 }
