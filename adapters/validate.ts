@@ -168,7 +168,10 @@ export function validate(app: Application): Application {
       return checkedWrite;
     };
     const result = app(env, checkedStart);
-    if (isThenable(result)) return Promise.resolve(result).then((body) => checkedBody(body, w));
-    return checkedBody(result, w);
+    if (!isThenable(result)) return checkedBody(result, w);
+    const checked = Promise.resolve(result).then((body) => checkedBody(body, w)) as Promise<Body> & { close?: () => unknown };
+    const close = (result as { close?: unknown }).close;
+    if (typeof close === "function") checked.close = () => close.call(result); // a pending Promise's close() (section 8)
+    return checked;
   };
 }
