@@ -12,6 +12,7 @@ import type { Application, Environ, Header, StartResponse } from "../src/wsgi/ty
 import { HeaderNames, requestFrom } from "./fetch-request.ts";
 import { LazyRequest } from "./lazy-request.ts";
 import { statusText } from "./reasons.ts";
+import { describe } from "../src/wsgi/chunks.ts";
 
 /** The second argument of the handler: the peer (Deno.serve's shape) and the environ itself. */
 export interface FetchInfo {
@@ -40,10 +41,6 @@ const PEEK_TURNS = 4;
 type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<unknown>["read"]>>;
 
 const DONE: IteratorResult<Uint8Array> = Object.freeze({ done: true, value: undefined });
-
-function describe(v: unknown): string {
-  return v === null ? "null" : typeof v === "object" ? `an object (${Object.prototype.toString.call(v)})` : `a ${typeof v}`;
-}
 
 /** A chunk of a Response body as bytes; a TypeError for anything a fetch server would refuse too. */
 function bytesOf(value: unknown): Uint8Array {

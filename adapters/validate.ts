@@ -9,6 +9,7 @@
 import type { Application, Body, Chunk, Environ, Header, StartResponse, Write } from "../src/wsgi/types.ts";
 import { CheckedErrors, CheckedInput, checkEnviron } from "./validate-environ.ts";
 import { ValidationError, check, shown } from "./validation-error.ts";
+import { isThenable } from "../src/wsgi/chunks.ts";
 
 export { ValidationError } from "./validation-error.ts";
 
@@ -16,10 +17,6 @@ const STATUS = /^[2-5][0-9][0-9] [^\x00-\x08\x0a-\x1f\x7f\u0100-\uffff]*$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers", "transfer-encoding", "upgrade"]);
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && (typeof v === "object" || typeof v === "function") && typeof (v as { then?: unknown }).then === "function";
-}
 
 function checkStart(status: unknown, headers: unknown): void {
   check(typeof status === "string" && STATUS.test(status), "start-status", "6", () => `startResponse: status ${shown(status)} is not "NNN Reason" with NNN from 200 to 599`);
