@@ -1,15 +1,18 @@
-// The command line: `serve [options] MODULE[:NAME]` parses argv, loads the app, listens, prints the
-// ready line, and stops on SIGINT/SIGTERM: gracefully on the first, at once on the second. Reads
+// The command line: `serve [options] MODULE[:NAME]` parses argv, reads the TLS files, loads the
+// app, listens on every address, prints the ready line (all of them), and stops on SIGINT/SIGTERM: gracefully on the first, at once on the second. Reads
 // argv, files and signals and writes its output only through the runtime's Platform.
 // Must never parse HTTP or name a runtime API itself.
 
 import { createCore, loadDriver } from "../runtimes/index.ts";
-import type { Driver, Listener, Platform, StopCause } from "../runtimes/driver.ts";
+import type { Driver, ListenOptions, Listener, Platform, StopCause } from "../runtimes/driver.ts";
+import { listenAll } from "../runtimes/listener.ts";
+import { TlsError, readTls } from "../runtimes/tls.ts";
 import type { ServerCore } from "../src/server/server.ts";
 import { VERSION } from "./options.ts";
 import { type RunArgs, UsageError, parseArgs } from "./parse.ts";
 import { helpText } from "./help.ts";
 import { Fatal, loadApp, oneLine } from "./load-app.ts";
+import { welcomeApp, welcomeHint } from "./welcome.ts";
 import { validate } from "../adapters/validate.ts";
 
 /** Exit code of a stop forced by a second signal: 128 + the signal's number, as a shell reports a process that signal ended. */
@@ -25,14 +28,26 @@ const SAME_REQUEST_MS = 200;
 
 async function start(driver: Driver, args: RunArgs): Promise<{ core: ServerCore; listener: Listener }> {
   const platform = driver.platform;
-  const loaded = await loadApp(platform, args);
+  const { tls: tlsFiles, ...listenRest } = args.listen;
+  const options: ListenOptions = { ...listenRest };
+  try {
+    if (tlsFiles !== undefined) options.tls = readTls(tlsFiles);
+  } catch (err) {
+    throw new Fatal(oneLine(err), 2);
+  }
+  const module = args.module;
+  const loaded = module === undefined ? welcomeApp : await loadApp(platform, { ...args, module });
   const app = args.validate ? validate(loaded) : loaded;
   const core = createCore(app, { ...args.core, accessLog: args.accessLog ? platform.stdout : null }, platform);
+  let listener: Listener;
   try {
-    return { core, listener: await driver.listen(core, args.bind) };
+    listener = await listenAll(driver.listen, core, args.binds, options);
   } catch (err) {
-    throw new Fatal(oneLine(err), 1);
+    // A key or certificate the runtime refused is a bad command line (2); a failed listen is 1.
+    throw new Fatal(oneLine(err), err instanceof TlsError ? 2 : 1);
   }
+  if (module === undefined) platform.stderr(welcomeHint(platform.runtime));
+  return { core, listener };
 }
 
 function requests(n: number): string {
