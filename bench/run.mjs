@@ -108,7 +108,11 @@ const DENO = path.join(ROOT, "node_modules/.bin/deno");
 const DENO_RUN = [DENO, "run", "--allow-net"];
 const TSGI_OPTIONS = ["-b", "127.0.0.1:0", "--keep-alive", IDLE_SECONDS];
 // Absolute, so tsgi started from another checkout (base) serves these very files; they import types only.
-const app = (name, variant) => path.join(ROOT, variant === "async" ? "bench/apps/async" : "bench/apps", `${name}.ts`);
+/** A bench app's file; an app with no separate async variant (hono: a fetch handler is async anyway) serves both. */
+const app = (name, variant) => {
+  const file = path.join(ROOT, "bench/apps/async", `${name}.ts`);
+  return variant === "async" && existsSync(file) ? file : path.join(ROOT, "bench/apps", `${name}.ts`);
+};
 /** A scenario's own tsgi options (the slow-clients scenario's short head timeout). */
 const extra = (s) => (s.headTimeout ? ["--head-timeout", String(s.headTimeout)] : []);
 
@@ -118,19 +122,19 @@ const RUNTIMES = {
     version: () => `node ${process.version}`,
     tsgi: (s, dir, v) => [process.execPath, path.join(dir, "dist/serve.js"), ...TSGI_OPTIONS, ...extra(s), app(s.app, v)],
     // node:http has a head timeout (headersTimeout): given the scenario's, it expires slow clients too
-    native: (s, _dir, v) => [process.execPath, "bench/native/node.mjs", s.app, IDLE_SECONDS, v, ...(s.headTimeout ? [String(s.headTimeout)] : [])],
+    native: (s, _dir, v) => [process.execPath, "bench/native/node.mjs", s.native ?? s.app, IDLE_SECONDS, v, ...(s.headTimeout ? [String(s.headTimeout)] : [])],
     bare: (s) => [process.execPath, "bench/bare/node.mjs", s.bare],
   },
   bun: {
     version: () => `bun ${firstLine(BUN, ["--version"])}`,
     tsgi: (s, dir, v) => [BUN, path.join(dir, "serve.ts"), ...TSGI_OPTIONS, ...extra(s), app(s.app, v)],
-    native: (s, _dir, v) => [BUN, "bench/native/bun.mjs", s.app, IDLE_SECONDS, v],
+    native: (s, _dir, v) => [BUN, "bench/native/bun.mjs", s.native ?? s.app, IDLE_SECONDS, v],
     bare: (s) => [BUN, "bench/bare/bun.mjs", s.bare],
   },
   deno: {
     version: () => firstLine(DENO, ["--version"]),
     tsgi: (s, dir, v) => [...DENO_RUN, "--allow-read", path.join(dir, "serve.ts"), ...TSGI_OPTIONS, ...extra(s), app(s.app, v)],
-    native: (s, _dir, v) => [...DENO_RUN, "bench/native/deno.mjs", s.app, v],
+    native: (s, _dir, v) => [...DENO_RUN, "bench/native/deno.mjs", s.native ?? s.app, v],
     bare: (s) => [...DENO_RUN, "bench/bare/deno.mjs", s.bare],
   },
 };
@@ -261,6 +265,7 @@ async function main() {
   for (let round = 0; round < opts.rounds; round++) {
     for (const runtime of opts.runtimes) {
       for (const scenario of opts.scenarios) {
+        if (scenario.runtimes !== undefined && !scenario.runtimes.includes(runtime)) continue;
         // base, tsgi, native one round and the reverse the next: tsgi runs back to back with both,
         // and neither side of a ratio always goes first; the variants alternate too; bare comes last
         const order = ["base", "tsgi", "native"].filter((k) => opts.kinds.includes(k));

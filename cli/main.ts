@@ -13,6 +13,7 @@ import { type RunArgs, UsageError, parseArgs } from "./parse.ts";
 import { helpText } from "./help.ts";
 import { Fatal, loadApp, oneLine } from "./load-app.ts";
 import { welcomeApp, welcomeHint } from "./welcome.ts";
+import { validate } from "../adapters/validate.ts";
 
 /** Exit code of a stop forced by a second signal: 128 + the signal's number, as a shell reports a process that signal ended. */
 const FORCED_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -35,7 +36,8 @@ async function start(driver: Driver, args: RunArgs): Promise<{ core: ServerCore;
     throw new Fatal(oneLine(err), 2);
   }
   const module = args.module;
-  const app = module === undefined ? welcomeApp : await loadApp(platform, { ...args, module });
+  const loaded = module === undefined ? welcomeApp : await loadApp(platform, { ...args, module });
+  const app = args.validate ? validate(loaded) : loaded;
   const core = createCore(app, { ...args.core, accessLog: args.accessLog ? platform.stdout : null }, platform);
   let listener: Listener;
   try {

@@ -74,6 +74,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { long: "root-path", metavar: "PATH", kind: "text", key: "scriptName", help: "where the app is mounted; becomes SCRIPT_NAME", check: checkRootPath, normalize: (t) => t.replace(/\/+$/, "") },
   { long: "server-header", metavar: "VALUE", kind: "text", key: "serverHeader", help: 'the Server header ("" sends none)', check: checkHeaderValue },
   { long: "access-log", help: "print one access-log line per request to stdout", shownDefault: "off" },
+  { long: "validate", help: "check every request against the interface (docs/interface.md); errors name the rule", shownDefault: "off" },
   { long: "help", short: "h", help: "show this help and exit" },
   { long: "version", help: "print the version and exit" },
 ];

@@ -22,6 +22,8 @@ export interface RunArgs {
   /** The CoreOptions the command line set (milliseconds for times); unset ones are absent. */
   core: Partial<CoreOptions>;
   accessLog: boolean;
+  /** --validate: wrap the app in validate() (adapters/validate.ts). */
+  validate?: boolean;
 }
 
 /** The listening settings of the command line (runtimes/driver.ts ListenOptions, files not yet read). */
@@ -94,6 +96,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const texts: Partial<Record<string, string>> = {};
   let backlog: number | undefined;
   let accessLog = false;
+  let validate = false;
   const core: Partial<CoreOptions> = {};
   const seen = new Set<string>();
   let onlyPositional = false;
@@ -130,7 +133,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (inline !== undefined) throw new UsageError(`${name} takes no value`);
       if (spec.long === "help") return { help: true };
       if (spec.long === "version") return { version: true };
-      accessLog = true;
+      if (spec.long === "validate") validate = true;
+      else accessLog = true;
       continue;
     }
     let text = inline;
@@ -155,7 +159,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 
   const { module, exportName } = target === undefined ? {} : splitTarget(target);
   if (binds.length === 0) binds.push(parseBind(DEFAULT_BIND));
-  return { module, exportName, bind: binds[0]!, binds, listen: listenArgs(texts, backlog), core, accessLog };
+  return { module, exportName, bind: binds[0]!, binds, listen: listenArgs(texts, backlog), core, accessLog, ...(validate ? { validate } : {}) };
 }
 
 /** The listening settings from the text of their options; TLS options without both files are refused. */

@@ -27,6 +27,7 @@ function expectBody(expected, { chunked = false } = {}) {
  * wrk: lua script in bench/wrk, extra wrk args and script args. A slow-clients scenario (slowClients:
  * how many) is measured by bench/lib/slow-clients.mjs with its own wrk connection count, has no bare
  * server, gives tsgi (and node:http) a short head timeout, and makes two rows (alone, and with them).
+ * runtimes: only these (default all); native: the native server's app when it is not `app`.
  */
 export const SCENARIOS = [
   {
@@ -94,6 +95,26 @@ export const SCENARIOS = [
     app: "stream",
     bare: "stream",
     validate: { request: GET, expected: 1, check: expectBody(STREAMED, { chunked: true }) },
+    wrk: { script: null, args: [] },
+  },
+  {
+    name: "hono",
+    label: "Hono hello (fromFetch; native: Hono on the runtime's server)",
+    app: "hono",
+    bare: "hello",
+    // No Hono-on-node:http server here (that needs @hono/node-server): Bun and Deno only.
+    runtimes: ["bun", "deno"],
+    validate: { request: GET, expected: 1, check: expectBody(HELLO) },
+    wrk: { script: null, args: [] },
+  },
+  {
+    name: "hono-lazy",
+    label: "Hono hello (fromFetch, lazy Request)",
+    app: "hono-lazy",
+    native: "hono",
+    bare: "hello",
+    runtimes: ["bun", "deno"],
+    validate: { request: GET, expected: 1, check: expectBody(HELLO) },
     wrk: { script: null, args: [] },
   },
   {

@@ -1,8 +1,9 @@
-// Native Bun baseline: Bun.serve serving one bench app's behaviour (hello | big | upload | stream),
+// Native Bun baseline: Bun.serve serving one bench app's behaviour (hello | big | upload | stream | hono),
 // the same bytes as bench/apps/*.ts. Usage: bun bench/native/bun.mjs APP [IDLE_SECONDS [sync|async]]
-// The async variant (bench/apps/async/*.ts) uses async handlers that build their headers per response.
+// The async variant (bench/apps/async/*.ts; hono is async in both) uses async handlers that build their headers per response.
 // Listens on 127.0.0.1 with an ephemeral port and prints "listening on http://127.0.0.1:PORT".
 // It must never listen beyond 127.0.0.1 nor do more work than the matching tsgi app.
+import { Hono } from "hono";
 import { BIG, HELLO, chunks } from "../lib/payloads.mjs";
 
 const [appName = "hello", idle = "120", variant = "sync"] = process.argv.slice(2);
@@ -29,6 +30,7 @@ const handlers = {
     return new Response(String(body.byteLength), { headers: TEXT });
   },
   stream: () => new Response(streamOf(chunks()), { headers: TEXT }),
+  hono: new Hono().get("/", (c) => c.text("Hello, World!")).fetch,
 };
 
 const asyncHandlers = {
@@ -41,7 +43,7 @@ const asyncHandlers = {
   stream: async () => new Response(streamOf(chunks()), { headers: { "Content-Type": "text/plain" } }),
 };
 
-const fetch = (variant === "async" ? asyncHandlers : handlers)[appName];
+const fetch = (variant === "async" ? asyncHandlers[appName] : undefined) ?? handlers[appName];
 if (!fetch) {
   console.error(`unknown app ${appName}`);
   process.exit(2);

@@ -1,9 +1,10 @@
-// Native Deno baseline: Deno.serve serving one bench app's behaviour (hello | big | upload | stream),
+// Native Deno baseline: Deno.serve serving one bench app's behaviour (hello | big | upload | stream | hono),
 // the same bytes as bench/apps/*.ts. Usage: deno run --allow-net bench/native/deno.mjs APP [sync|async]
-// The async variant (bench/apps/async/*.ts) uses async handlers that build their headers per response.
+// The async variant (bench/apps/async/*.ts; hono is async in both) uses async handlers that build their headers per response.
 // (Deno.serve keeps idle keep-alive connections open without a timeout of its own.)
 // Listens on 127.0.0.1 with an ephemeral port and prints "listening on http://127.0.0.1:PORT".
 // It must never listen beyond 127.0.0.1 nor do more work than the matching tsgi app.
+import { Hono } from "hono";
 import { BIG, HELLO, chunks } from "../lib/payloads.mjs";
 
 const [appName = "hello", variant = "sync"] = Deno.args;
@@ -30,6 +31,7 @@ const handlers = {
     return new Response(String(body.byteLength), { headers: TEXT });
   },
   stream: () => new Response(streamOf(chunks()), { headers: TEXT }),
+  hono: new Hono().get("/", (c) => c.text("Hello, World!")).fetch,
 };
 
 const asyncHandlers = {
@@ -42,7 +44,7 @@ const asyncHandlers = {
   stream: async () => new Response(streamOf(chunks()), { headers: { "Content-Type": "text/plain" } }),
 };
 
-const handler = (variant === "async" ? asyncHandlers : handlers)[appName];
+const handler = (variant === "async" ? asyncHandlers[appName] : undefined) ?? handlers[appName];
 if (!handler) {
   console.error(`unknown app ${appName}`);
   Deno.exit(2);

@@ -59,6 +59,8 @@ export class Exchange implements ChunkTaker {
   private aborted = false;
   /** The body the app returned, once it did. */
   private body: AppBody | null = null;
+  /** The Promise the app returned, until it settles: its close(), if it has one, is called when the request ends first. */
+  private pending: { close?: unknown } | null = null;
   private readonly isHead: boolean;
   readonly startResponse: StartResponse;
   private write: Write | null = null;
@@ -89,6 +91,7 @@ export class Exchange implements ChunkTaker {
       return;
     }
     if (isThenable(result)) {
+      this.pending = result as { close?: unknown };
       try {
         (result as Promise<Body>).then((body) => this.guard(() => this.consume(body)), (this.failTask ??= (e) => this.guard(() => this.fail(e))));
       } catch (e) {
@@ -141,6 +144,7 @@ export class Exchange implements ChunkTaker {
   // ---- the body
 
   private consume(body: Body): void {
+    this.pending = null;
     if (body === null || body === undefined || typeof body === "string" || body instanceof Uint8Array || typeof body !== "object") {
       if (this.state === RUNNING) this.fail(new ApplicationError(`the application returned ${describe(body)} as its body; return an iterable of chunks, such as [body]`));
       return;
@@ -290,6 +294,7 @@ export class Exchange implements ChunkTaker {
       this.host.log(`tsgi: client error (${this.what()}): ${error.status} ${reasonFor(error.status)}: ${error.detail}${this.headersSent ? "; the response was cut short" : ""}`);
     } else if (!(error instanceof ClientDisconnected)) this.host.log(`tsgi: error in application (${this.what()}): ${errorText(error)}`);
     this.body?.close();
+    this.closePending();
     if (!this.headersSent) {
       this.headersSent = true;
       this.host.sendError(error instanceof HttpError ? error.status : 500, error instanceof HttpError ? error.detail : "internal server error");
@@ -304,6 +309,19 @@ export class Exchange implements ChunkTaker {
     this.aborted = true;
     this.broken = true;
     this.body?.close();
+    this.closePending();
+  }
+
+  /** The request ended before the app's Promise settled: its close(), if it has one (adapters/from-fetch.ts uses it). */
+  private closePending(): void {
+    const p = this.pending;
+    this.pending = null;
+    if (p === null || typeof p.close !== "function") return;
+    try {
+      (p.close as () => void)();
+    } catch (e) {
+      this.closeFailed(e);
+    }
   }
 
 }

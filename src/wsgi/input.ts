@@ -7,6 +7,14 @@ import type { InputStream } from "./types.ts";
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * `input[READ_SOME](max)`: the bytes that have arrived (at most `max`, and never across two received
+ * pieces, so never a copy), waiting only until at least one byte is there; empty at the end. Not part
+ * of the interface: adapters that turn the body into a stream (adapters/from-fetch.ts) use it when
+ * the input has it, so each piece is passed on as it arrives instead of waiting for a block.
+ */
+export const READ_SOME: unique symbol = Symbol("tsgi.readSome");
+
 /** What the stream tells its connection. */
 export interface InputOwner {
   /** The app read for the first time (time for a 100 Continue). */
@@ -146,6 +154,13 @@ export class RequestInput implements InputStream {
     return this.take(Math.min(size, this.buffered));
   }
 
+  async [READ_SOME](max: number): Promise<Uint8Array> {
+    this.begin();
+    while (this.buffered === 0 && !this.ended) await this.wait(1);
+    if (this.buffered === 0) return EMPTY;
+    return this.take(Math.min(this.chunks[this.head]!.length, max));
+  }
+
   async readline(size?: number): Promise<Uint8Array> {
     this.begin();
     const limit = size === undefined || size === null || size < 0 ? Infinity : size;
@@ -190,6 +205,9 @@ class EmptyInput implements InputStream {
   }
   readlines(): Promise<Uint8Array[]> {
     return Promise.resolve([]);
+  }
+  [READ_SOME](): Promise<Uint8Array> {
+    return Promise.resolve(EMPTY);
   }
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {}
 }

@@ -76,6 +76,7 @@ const OPTIONS: [string, string | null][] = [
   ["--root-path", null],
   ["--server-header", "tsgi"],
   ["--access-log", null],
+  ["--validate", null],
   ["--help", null],
   ["--version", null],
 ];

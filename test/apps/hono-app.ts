@@ -1,0 +1,92 @@
+// A Hono app for the fetch adapter tests: routes with params, JSON in and out, a streamed response,
+// an upload hashed as it arrives, and an endless stream whose request.signal says when the client
+// left. Served through tsgi by fromFetch (the default export; `lazy` with the lazy Request) and
+// natively by hono-native.ts.
+// It must never use anything of tsgi but the default export's fromFetch.
+import { createHash } from "node:crypto";
+import { Hono } from "hono";
+import { stream } from "hono/streaming";
+import { fromFetch } from "../../adapters/fetch.ts";
+
+/** What the last /forever request saw: "streaming", then "aborted" once its signal fired. */
+let forever = "none";
+
+export const hono = new Hono();
+
+hono.get("/", (c) => c.text("Hello, Hono!"));
+hono.get("/users/:id/posts/:post", (c) => c.json({ user: c.req.param("id"), post: Number(c.req.param("post")), q: c.req.query("q") ?? null }));
+hono.post("/json", async (c) => {
+  const body = await c.req.json<{ numbers: number[] }>();
+  return c.json({ sum: body.numbers.reduce((a, b) => a + b, 0), count: body.numbers.length }, 201);
+});
+hono.get("/stream", (c) =>
+  stream(c, async (s) => {
+    for (let n = 1; n <= 5; n++) await s.write(`part ${n}\n`);
+  }),
+);
+hono.post("/upload", async (c) => {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  const reader = c.req.raw.body!.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.length;
+    hash.update(value);
+  }
+  return c.json({ bytes, sha256: hash.digest("hex") });
+});
+hono.get("/forever", (c) => {
+  const signal = c.req.raw.signal;
+  forever = "streaming";
+  signal.addEventListener("abort", () => (forever = "aborted"));
+  return stream(c, async (s) => {
+    while (!signal.aborted && !s.aborted) {
+      await s.write("tick\n".repeat(1000));
+      await s.sleep(5);
+    }
+  });
+});
+hono.get("/forever/state", (c) => c.text(forever));
+/** How many bytes the last /flood stream produced, and whether it reached its end. */
+const flood = { produced: 0, done: false };
+hono.get("/flood", (c) => {
+  const total = Number(c.req.query("total"));
+  const piece = new Uint8Array(64 * 1024).fill(0x66);
+  flood.produced = 0;
+  flood.done = false;
+  return stream(c, async (s) => {
+    while (flood.produced < total && !s.aborted) {
+      await s.write(piece.slice());
+      flood.produced += piece.length;
+    }
+    flood.done = flood.produced >= total;
+  });
+});
+hono.get("/flood/state", (c) => c.json(flood));
+hono.get("/rebuilt", (c) => {
+  const copy = new Request(c.req.raw);
+  const url = new URL(copy.url);
+  return c.json({ isRequest: copy instanceof Request, method: copy.method, target: url.pathname + url.search, header: copy.headers.get("x-test") });
+});
+hono.post("/faithful", async (c) => {
+  const r = c.req.raw;
+  const copy = r.clone();
+  return c.json({
+    isRequest: r instanceof Request,
+    tag: Object.prototype.toString.call(r),
+    method: r.method,
+    target: new URL(r.url).pathname + new URL(r.url).search,
+    header: r.headers.get("x-test"),
+    signal: r.signal instanceof AbortSignal && !r.signal.aborted,
+    copyIsRequest: copy instanceof Request,
+    text: await r.text(),
+    copyText: await copy.text(),
+    bodyUsed: r.bodyUsed,
+  });
+});
+hono.notFound((c) => c.text("no such page", 404));
+
+export default fromFetch(hono.fetch);
+/** The same through the lazy Request. */
+export const lazy = fromFetch(hono.fetch, { lazyRequest: true });

@@ -1,0 +1,176 @@
+// fromFetch over real sockets: the same Hono app (test/apps/hono-app.ts) answers the same through
+// tsgi on Bun, Deno and Node (with the real Request and with the lazy one) as on Bun.serve and
+// Deno.serve: routes with params, JSON in and out, a
+// streamed response, a 10 MB upload hashed as it arrives (Content-Length and chunked), and a client
+// that leaves mid-stream, seen by the app through request.signal.
+// It must never compare Date values or header order, and never wait with sleeps.
+import { createHash, randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { RawClient, get, header, text, type HttpResponse } from "../helpers/raw.ts";
+import { RUNTIMES, type Server, startServer } from "../helpers/server.ts";
+import { NATIVE_RUNTIMES, type NativeServer, startNative } from "../helpers/native.ts";
+import { pollUntil } from "../helpers/poll.ts";
+
+type Target = { name: string; port: number };
+
+const targets: Target[] = [];
+const tsgi: Server[] = [];
+const natives: NativeServer[] = [];
+
+beforeAll(async () => {
+  // Two at a time: eight servers starting at once on a busy machine can miss the start timeout.
+  const jobs = [
+    ...RUNTIMES.flatMap((rt) =>
+      ["", ":lazy"].map((which) => async () => {
+        const s = await startServer(rt, `test/apps/hono-app.ts${which}`);
+        tsgi.push(s);
+        targets.push({ name: `tsgi on ${rt}${which === "" ? "" : " (lazy Request)"}`, port: s.port });
+      }),
+    ),
+    ...NATIVE_RUNTIMES.map((rt) => async () => {
+      const s = await startNative(rt, "test/apps/hono-native.ts");
+      natives.push(s);
+      targets.push({ name: `${rt === "bun" ? "Bun" : "Deno"}.serve`, port: s.port });
+    }),
+  ];
+  for (let i = 0; i < jobs.length; i += 2) await Promise.all(jobs.slice(i, i + 2).map((job) => job()));
+  targets.sort((a, b) => a.name.localeCompare(b.name));
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all([...tsgi.map((s) => s.stop()), ...natives.map((s) => s.stop())]);
+});
+
+/**
+ * What must be the same everywhere: status, content type (Bun's Headers lower-case the charset,
+ * Deno's keep it as given), framing and body.
+ */
+function essence(res: HttpResponse): object {
+  return { status: res.status, type: header(res, "content-type")?.toLowerCase(), framing: res.framing, length: header(res, "content-length") ?? null, body: text(res) };
+}
+
+async function each(request: string | Uint8Array): Promise<Record<string, object>> {
+  const out: Record<string, object> = {};
+  for (const t of targets) {
+    const c = await RawClient.connect(t.port);
+    try {
+      out[t.name] = essence(await c.request(request));
+    } finally {
+      c.destroy();
+    }
+  }
+  return out;
+}
+
+function same(answers: Record<string, object>): object {
+  const first = Object.values(answers)[0]!;
+  for (const [name, a] of Object.entries(answers)) expect(a, name).toEqual(first);
+  return first;
+}
+
+describe("a Hono app through fromFetch answers as on Bun.serve and Deno.serve", () => {
+  test("five servers are compared", () => {
+    expect(targets.map((t) => t.name)).toEqual(["Bun.serve", "Deno.serve", "tsgi on bun", "tsgi on bun (lazy Request)", "tsgi on deno", "tsgi on deno (lazy Request)", "tsgi on node", "tsgi on node (lazy Request)"]);
+  });
+
+  test("text, with its Content-Length", async () => {
+    const answers = await each(get("/"));
+    // Known difference: Bun keeps the type of a Response made from a string out of its headers
+    // (Bun.serve adds it while sending), and Hono's c.text() sets none itself: on tsgi the
+    // response has no Content-Type there.
+    for (const name of ["tsgi on bun", "tsgi on bun (lazy Request)"]) {
+      expect(answers[name], name).toEqual({ status: 200, type: undefined, framing: "length", length: "12", body: "Hello, Hono!" });
+      delete answers[name];
+    }
+    expect(same(answers)).toEqual({ status: 200, type: "text/plain;charset=utf-8", framing: "length", length: "12", body: "Hello, Hono!" });
+  });
+
+  test("route params and a query, as JSON", async () => {
+    const a = same(await each(get("/users/42/posts/7?q=caf%C3%A9")));
+    expect(a).toMatchObject({ status: 200, type: "application/json", body: JSON.stringify({ user: "42", post: 7, q: "café" }) });
+  });
+
+  test("JSON in, JSON out with 201", async () => {
+    const body = JSON.stringify({ numbers: [1, 2, 3, 4.5] });
+    const a = same(await each(`POST /json HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`));
+    expect(a).toMatchObject({ status: 201, body: JSON.stringify({ sum: 10.5, count: 4 }) });
+  });
+
+  test("a streamed response, chunked (as Deno.serve; Bun.serve gathers a stream that ends at once)", async () => {
+    const answers = await each(get("/stream"));
+    const bun = answers["Bun.serve"]!;
+    delete answers["Bun.serve"];
+    const a = same(answers);
+    expect(a).toMatchObject({ status: 200, framing: "chunked", body: "part 1\npart 2\npart 3\npart 4\npart 5\n" });
+    expect(bun).toMatchObject({ status: 200, framing: "length", length: "35", body: "part 1\npart 2\npart 3\npart 4\npart 5\n" });
+  });
+
+  test("the Request is a Request: headers, body, clone, signal (the lazy one too)", async () => {
+    const a = same(await each(`POST /faithful?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Test: yes\r\nContent-Length: 5\r\n\r\nhello`)) as { body: string };
+    expect(JSON.parse(a.body)).toEqual({ isRequest: true, tag: "[object Request]", method: "POST", target: "/faithful?x=1", header: "yes", signal: true, copyIsRequest: true, text: "hello", copyText: "hello", bodyUsed: true });
+  });
+
+  test("new Request(request) copies it (the lazy one too)", async () => {
+    const a = same(await each(get("/rebuilt?y=2", "X-Test: again\r\n"))) as { body: string };
+    expect(JSON.parse(a.body)).toEqual({ isRequest: true, method: "GET", target: "/rebuilt?y=2", header: "again" });
+  });
+
+  test("404 from notFound", async () => {
+    expect(same(await each(get("/nope")))).toMatchObject({ status: 404, body: "no such page" });
+  });
+
+  test("a 10 MB upload hashed as it arrives, with Content-Length and chunked", async () => {
+    const data = randomBytes(10 * 1024 * 1024);
+    const expected = { bytes: data.length, sha256: createHash("sha256").update(data).digest("hex") };
+    for (const t of targets) {
+      const res = await fetch(`http://127.0.0.1:${t.port}/upload`, { method: "POST", body: data });
+      expect(await res.json(), `${t.name} (Content-Length)`).toEqual(expected);
+      const pieces = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let at = 0; at < data.length; at += 1 << 20) controller.enqueue(data.subarray(at, at + (1 << 20)));
+          controller.close();
+        },
+      });
+      const chunked = await fetch(`http://127.0.0.1:${t.port}/upload`, { method: "POST", body: pieces, duplex: "half" } as RequestInit);
+      expect(await chunked.json(), `${t.name} (chunked)`).toEqual(expected);
+    }
+  }, 60_000);
+
+  test("backpressure: a client that does not read stops the Response stream well before its end (tsgi)", async () => {
+    const total = 64 * 1024 * 1024;
+    for (const t of targets.filter((x) => x.name.startsWith("tsgi"))) {
+      const probeClient = await RawClient.connect(t.port);
+      const probe = async () => JSON.parse(text(await probeClient.request(get("/flood/state")))) as { produced: number; done: boolean };
+      const c = await RawClient.connect(t.port);
+      c.pause();
+      await c.write(get(`/flood?total=${total}`, "Connection: close\r\n"));
+      let stable = 0;
+      let last = -1;
+      const settled = await pollUntil(
+        probe,
+        (p) => {
+          expect(p.done, `${t.name}: the stream ran to its end while the client read nothing`).toBe(false);
+          stable = p.produced > 0 && p.produced === last ? stable + 1 : 0;
+          last = p.produced;
+          return stable >= 10;
+        },
+        `${t.name}: the stream to stop while the client is not reading`,
+      );
+      expect(settled.produced, t.name).toBeLessThan(total / 4);
+      c.destroy();
+      probeClient.destroy();
+    }
+  }, 60_000);
+
+  test("a client that leaves mid-stream aborts request.signal", async () => {
+    for (const t of targets) {
+      const c = await RawClient.connect(t.port);
+      await c.write(get("/forever"));
+      await c.waitForText("tick\n");
+      const state = await (await fetch(`http://127.0.0.1:${t.port}/forever/state`)).text();
+      expect(state, t.name).toBe("streaming");
+      c.destroy();
+      await pollUntil(() => fetch(`http://127.0.0.1:${t.port}/forever/state`).then((r) => r.text()), (s) => s === "aborted", `${t.name}: request.signal aborted`);
+    }
+  });
+});
