@@ -5,6 +5,7 @@
 import type { CoreOptions } from "../src/server/options.ts";
 import { type Bind, BindError, DEFAULT_BIND, parseBind } from "../runtimes/bind.ts";
 import { OPTIONS, type OptionSpec } from "./options.ts";
+import type { LogArgs, LogLevel } from "./logs.ts";
 
 /** What parseArgs returns for a command line that starts a server. */
 export interface RunArgs {
@@ -15,7 +16,7 @@ export interface RunArgs {
   bind: Bind;
   /** The CoreOptions the command line set (milliseconds for times); unset ones are absent. */
   core: Partial<CoreOptions>;
-  accessLog: boolean;
+  logs: LogArgs;
 }
 
 export type ParsedArgs = { help: true } | { version: true } | RunArgs;
@@ -78,6 +79,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   let target: string | undefined;
   let bind: Bind | undefined;
   let accessLog = false;
+  const logs: LogArgs = { accessFile: null, errorFile: null, level: "info" };
   const core: Partial<CoreOptions> = {};
   const seen = new Set<string>();
   let onlyPositional = false;
@@ -114,7 +116,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (inline !== undefined) throw new UsageError(`${name} takes no value`);
       if (spec.long === "help") return { help: true };
       if (spec.long === "version") return { version: true };
-      accessLog = true;
+      if (spec.key !== undefined) (core as Record<string, unknown>)[spec.key] = true;
+      else accessLog = true;
       continue;
     }
     let text = inline;
@@ -128,12 +131,20 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       bind = bindFrom(name, text);
       continue;
     }
+    if (spec.key === undefined) {
+      const value = convert(spec, name, text) as string;
+      if (spec.long === "access-logfile") logs.accessFile = value;
+      else if (spec.long === "error-logfile") logs.errorFile = value;
+      else if (spec.long === "log-level") logs.level = value as LogLevel;
+      continue;
+    }
     (core as Record<string, unknown>)[spec.key as string] = convert(spec, name, text);
   }
 
   if (target === undefined) throw new UsageError("missing MODULE (usage: serve [options] MODULE[:NAME]; see --help)");
   const { module, exportName } = splitTarget(target);
-  return { module, exportName, bind: bind ?? parseBind(DEFAULT_BIND), core, accessLog };
+  if (accessLog && logs.accessFile === null) logs.accessFile = "-";
+  return { module, exportName, bind: bind ?? parseBind(DEFAULT_BIND), core, logs };
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;

@@ -18,11 +18,14 @@ import { type BodyOwner, RequestBody } from "./request-body.ts";
 import { Exchange, type ExchangeHost } from "../wsgi/exchange.ts";
 import type { ResponseStart } from "../wsgi/start-response.ts";
 import { buildEnviron, type ConnectionFacts } from "../wsgi/environ.ts";
+import { Peer } from "./peer.ts";
+import { type Forwarding, applyForwarding } from "../wsgi/forwarding.ts";
 import { ClientDisconnected, HttpError, errorText } from "../errors.ts";
 
 const EMPTY = new Uint8Array(0);
 /** Pipelined bytes held while a request is being answered before the socket is paused. */
 const BACKLOG_HIGH_WATER = 64 * 1024;
+const NO_FIELDS: readonly string[] = Object.freeze([]);
 
 export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, TrackedConnection, TimedConnection {
   private buf: Uint8Array = EMPTY; // received, not yet consumed
@@ -30,6 +33,10 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   private readonly output: Output;
   private readonly response: ResponseWriter;
   private head: RequestHead | null = null; // the request being answered
+  /** The response fields the app gave for the request being answered (for the access log). */
+  private responseFields: readonly string[] = NO_FIELDS;
+  /** When the request being answered started (performance.now()), if the access log wants durations. */
+  private startedAt = 0;
   exchange: Exchange | null = null;
   /** The request body being read (it outlives the exchange while its unread rest is discarded). */
   body: RequestBody | null = null;
@@ -47,7 +54,12 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   deadline: number;
   lastProgressAt = 0;
   requests = 0;
-  readonly facts: ConnectionFacts;
+  /** Who the client is, and whether its forwarding headers count. */
+  private readonly peer: Peer;
+
+  get facts(): ConnectionFacts {
+    return this.peer.facts;
+  }
 
   constructor(
     readonly ctx: ServerContext,
@@ -55,7 +67,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     remoteAddress: string,
     remotePort: number,
   ) {
-    this.facts = { remoteAddress, remotePort: String(remotePort) };
+    this.peer = new Peer(ctx, remoteAddress, remotePort);
     this.output = new Output(transport, ctx.options.schedule);
     this.response = new ResponseWriter(this.output, ctx);
     // A new connection must deliver its first request head within the head timeout.
@@ -67,7 +79,23 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   received(bytes: Uint8Array): void {
     if (this.finished) return;
     this.buf = this.buf.length === 0 ? bytes : concat2(this.buf, bytes);
+    if (this.peer.awaitingHeader && !this.takeProxyHeader()) return;
     this.process();
+  }
+
+  /** Reads the PROXY protocol header; false when more bytes are needed or it is bad (the connection closes, unanswered). */
+  private takeProxyHeader(): boolean {
+    try {
+      const rest = this.peer.takeHeader(this.buf);
+      if (rest === null) return false;
+      this.buf = rest.length === 0 ? EMPTY : rest;
+      return true;
+    } catch (e) {
+      this.ctx.options.log(`tsgi: client error (PROXY protocol from ${this.peer.facts.peerAddress || "a unix socket"}): ${e instanceof Error ? e.message : String(e)}`);
+      this.buf = EMPTY;
+      this.closeTransport();
+      return false;
+    }
   }
 
   writable(): void {
@@ -80,6 +108,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   peerFinished(): void {
     this.peerSentFin = true;
     if (this.finished) return;
+    if (this.peer.awaitingHeader) return this.closeTransport();
     if (this.body !== null && this.body.reading) {
       this.body.fail(new HttpError(400, "request body incomplete: the client closed its side"));
       this.closeAfterResponse = true;
@@ -167,6 +196,15 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
       }
       if (this.scanner.start === 0) parser.repeated.remember(this.buf, end, head);
     }
+    let forwarding: Forwarding | null = null;
+    if (head.forwarded) {
+      try {
+        forwarding = this.peer.forwarding(head);
+      } catch (e) {
+        this.reject(e);
+        return false;
+      }
+    }
     this.buf = end === this.buf.length ? EMPTY : this.buf.subarray(end);
     this.scanner.reset();
     this.requests++;
@@ -176,7 +214,11 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     const input = body === null ? EMPTY_INPUT : body.input!;
     this.head = head;
     this.response.code = 0;
-    const ex = new Exchange(this, head, buildEnviron(head, this.facts, input, ctx.errors, ctx.options), ctx.starts);
+    this.responseFields = NO_FIELDS;
+    if (ctx.accessTimed) this.startedAt = performance.now();
+    const env = buildEnviron(head, this.peer.facts, input, ctx.errors, ctx.options);
+    if (forwarding !== null) applyForwarding(env, forwarding);
+    const ex = new Exchange(this, head, env, ctx.starts);
     this.exchange = ex;
     this.setTimer(T_EXCHANGE, 0);
     this.lastProgressAt = ctx.now;
@@ -209,6 +251,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
 
   /** Refuses the request: an error response, then close without reading further. */
   reject(e: unknown): void {
+    if (this.peer.awaitingHeader) return this.closeTransport(); // the PROXY header did not come in time: no answer
     const err = e instanceof HttpError ? e : new HttpError(400, "bad request");
     if (!(e instanceof HttpError)) this.ctx.options.log(`tsgi: error: unexpected parser failure: ${String(e)}`);
     this.buf = EMPTY;
@@ -220,6 +263,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   // ---- ExchangeHost
 
   sendHead(start: ResponseStart, known: readonly Uint8Array[] | null, knownLength: number): void {
+    this.responseFields = start.fields;
     this.response.start(start, this.head!, known, knownLength, this.mayKeepAlive());
   }
 
@@ -244,6 +288,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   }
 
   sendError(status: number, detail: string): void {
+    this.responseFields = NO_FIELDS;
     this.response.replace(status, this.ctx.errorResponse(status, detail, this.head!.method === "HEAD"));
   }
 
@@ -255,7 +300,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     if (this.exchange !== ex) return;
     this.exchange = null;
     const response = this.response;
-    this.ctx.logAccess(this.head!, this.facts, response.code, response.bytesSent);
+    this.ctx.logAccess(ex.environ, response.code, response.bytesSent, this.responseFields, this.startedAt);
     if (!response.keepAlive || ex.broken) this.closeAfterResponse = true;
     const body = this.body;
     if (body !== null && !this.closeAfterResponse) {

@@ -12,6 +12,8 @@ const VERSION = Object.freeze([1, 0]) as unknown as [1, 0];
 export interface ConnectionFacts {
   readonly remoteAddress: string;
   readonly remotePort: string;
+  /** The socket's peer (tsgi.peer_addr); differs from remoteAddress after a PROXY protocol header. */
+  readonly peerAddress: string;
 }
 
 /** What the server tells every environ: where it listens and how it runs. */
@@ -51,6 +53,7 @@ export function buildEnviron(head: RequestHead, facts: ConnectionFacts, input: I
     "wsgi.file_wrapper": fileWrapper,
     "tsgi.runtime": o.runtime,
     "tsgi.raw_uri": head.rawTarget,
+    "tsgi.peer_addr": facts.peerAddress,
   };
   const names = head.names;
   const values = head.values;

@@ -1,0 +1,52 @@
+// Who is on the other end of one connection: the socket's peer, or the client a PROXY protocol
+// header from an allowed peer named (read once, before the first request head); and whether that
+// peer's forwarding headers count (decided once, when a request first carries one).
+// Must never parse bytes itself (src/http does) or touch environ (src/wsgi does).
+
+import type { ConnectionFacts } from "../wsgi/environ.ts";
+import type { Forwarding } from "../wsgi/forwarding.ts";
+import type { RequestHead } from "../http/request-head.ts";
+import { parseProxyHeader } from "../http/proxy-protocol.ts";
+import type { ServerContext } from "./context.ts";
+
+const TRUST_UNKNOWN = 0;
+const TRUSTED = 1;
+const UNTRUSTED = 2;
+
+export class Peer {
+  facts: ConnectionFacts;
+  /** A PROXY protocol header must come first: the listener takes them and the socket's peer is allowed. */
+  awaitingHeader: boolean;
+  private trust = TRUST_UNKNOWN;
+
+  constructor(
+    private readonly ctx: ServerContext,
+    remoteAddress: string,
+    remotePort: number,
+  ) {
+    this.facts = { remoteAddress, remotePort: String(remotePort), peerAddress: remoteAddress };
+    this.awaitingHeader = ctx.options.proxyProtocol !== "off" && ctx.forwarding.trust.trusts(remoteAddress);
+  }
+
+  /**
+   * Reads the PROXY header at the start of `buf`: the bytes after it, or null when more are needed.
+   * Throws ProxyProtocolError when it is missing or malformed (the connection closes).
+   */
+  takeHeader(buf: Uint8Array): Uint8Array | null {
+    const parsed = parseProxyHeader(buf, this.ctx.options.proxyProtocol);
+    if (parsed === null) return null;
+    this.awaitingHeader = false;
+    const h = parsed.header;
+    if (!h.local) {
+      this.facts = { remoteAddress: h.srcAddr, remotePort: String(h.srcPort), peerAddress: this.facts.peerAddress };
+      this.trust = TRUST_UNKNOWN;
+    }
+    return buf.subarray(parsed.length);
+  }
+
+  /** What the forwarding fields of `head` (it has some) change; null when the peer is not trusted. Throws HttpError(400). */
+  forwarding(head: RequestHead): Forwarding | null {
+    if (this.trust === TRUST_UNKNOWN) this.trust = this.ctx.forwarding.trust.trusts(this.facts.remoteAddress) ? TRUSTED : UNTRUSTED;
+    return this.trust === TRUSTED ? this.ctx.forwarding.forHead(head) : null;
+  }
+}
