@@ -18,7 +18,7 @@ import { type BodyOwner, RequestBody } from "./request-body.ts";
 import { Exchange, type ExchangeHost } from "../wsgi/exchange.ts";
 import type { ResponseStart } from "../wsgi/start-response.ts";
 import { buildEnviron, type ConnectionFacts } from "../wsgi/environ.ts";
-import { Peer } from "./peer.ts";
+import { BAD_HEADER, Peer } from "./peer.ts";
 import { type Forwarding, applyForwarding } from "../wsgi/forwarding.ts";
 import { ClientDisconnected, HttpError, errorText } from "../errors.ts";
 
@@ -79,23 +79,14 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   received(bytes: Uint8Array): void {
     if (this.finished) return;
     this.buf = this.buf.length === 0 ? bytes : concat2(this.buf, bytes);
-    if (this.peer.awaitingHeader && !this.takeProxyHeader()) return;
-    this.process();
-  }
-
-  /** Reads the PROXY protocol header; false when more bytes are needed or it is bad (the connection closes, unanswered). */
-  private takeProxyHeader(): boolean {
-    try {
+    if (this.peer.awaitingHeader) {
+      // The PROXY protocol header comes first; a bad one closes the connection unanswered.
       const rest = this.peer.takeHeader(this.buf);
-      if (rest === null) return false;
+      if (rest === null) return;
       this.buf = rest.length === 0 ? EMPTY : rest;
-      return true;
-    } catch (e) {
-      this.ctx.options.log(`tsgi: client error (PROXY protocol from ${this.peer.facts.peerAddress || "a unix socket"}): ${e instanceof Error ? e.message : String(e)}`);
-      this.buf = EMPTY;
-      this.closeTransport();
-      return false;
+      if (rest === BAD_HEADER) return this.closeTransport();
     }
+    this.process();
   }
 
   writable(): void {

@@ -9,6 +9,9 @@ import type { RequestHead } from "../http/request-head.ts";
 import { parseProxyHeader } from "../http/proxy-protocol.ts";
 import type { ServerContext } from "./context.ts";
 
+/** What takeHeader() returns for a missing or malformed header (empty: nothing of the connection is read further). */
+export const BAD_HEADER: Uint8Array = new Uint8Array(0);
+
 const TRUST_UNKNOWN = 0;
 const TRUSTED = 1;
 const UNTRUSTED = 2;
@@ -29,11 +32,17 @@ export class Peer {
   }
 
   /**
-   * Reads the PROXY header at the start of `buf`: the bytes after it, or null when more are needed.
-   * Throws ProxyProtocolError when it is missing or malformed (the connection closes).
+   * Reads the PROXY header at the start of `buf`: the bytes after it, null when more are needed, or
+   * BAD_HEADER (logged as a client error) when it is missing or malformed: the connection closes.
    */
   takeHeader(buf: Uint8Array): Uint8Array | null {
-    const parsed = parseProxyHeader(buf, this.ctx.options.proxyProtocol);
+    let parsed: ReturnType<typeof parseProxyHeader>;
+    try {
+      parsed = parseProxyHeader(buf, this.ctx.options.proxyProtocol);
+    } catch (e) {
+      this.ctx.options.log(`tsgi: client error (PROXY protocol from ${this.facts.peerAddress || "a unix socket"}): ${e instanceof Error ? e.message : String(e)}`);
+      return BAD_HEADER;
+    }
     if (parsed === null) return null;
     this.awaitingHeader = false;
     const h = parsed.header;
