@@ -126,6 +126,34 @@ describe.each(RUNTIMES)("log files (%s)", (runtime) => {
     expect(s.proc.stderr.lines).toEqual([]);
   });
 
+  test("an access log on a full disk changes no response: said once on stderr; SIGUSR1 keeps it going", async () => {
+    if (runtime === "deno") {
+      // Deno opens a device file only with --allow-all, and says so: the startup error is one line naming the flag.
+      const r = await runCli(runtime, ["--access-logfile", "/dev/full", APP, "-b", "127.0.0.1:0"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^tsgi: error: cannot open the access log \/dev\/full: .*--allow-all/);
+      return;
+    }
+    const s = await startServer(runtime, APP, { args: ["--access-logfile", "/dev/full"] });
+    try {
+      const report = /^tsgi: error: \/dev\/full could not be written \(.*(ENOSPC|No space left)/;
+      await pollUntil(
+        async () => {
+          expect(await send(s, get("/ok?full=1"))).toBe("ok");
+          return s.proc.stderr.lines.some((l) => report.test(l));
+        },
+        (reported) => reported,
+        "the report of /dev/full",
+      );
+      s.proc.child.kill("SIGUSR1");
+      await s.waitForStderr(/^tsgi: reopened \/dev\/full$/);
+      for (let i = 0; i < 3; i++) expect(await send(s, get(`/ok?full=${i}`))).toBe("ok");
+      expect(s.proc.stderr.lines.filter((l) => report.test(l))).toHaveLength(1);
+    } finally {
+      expect(await s.stop()).toEqual({ code: 0, signal: null });
+    }
+  });
+
   test("an access log file that cannot be opened: one error line, exit 1", async () => {
     const r = await runCli(runtime, ["--access-logfile", path.join(tmp, "no-such-dir", "a.log"), APP, "-b", "127.0.0.1:0"]);
     expect(r.code).toBe(1);
