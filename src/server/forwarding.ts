@@ -8,6 +8,7 @@ import { type ForwardedNode, type ProxyClaims, proxyClaims, splitHost } from "..
 import type { RequestHead } from "../http/request-head.ts";
 import type { Forwarding } from "../wsgi/forwarding.ts";
 import type { TrustedProxies } from "./trusted-proxies.ts";
+import type { CoreOptions } from "./options.ts";
 import { HttpError } from "../errors.ts";
 
 const UNKNOWN: ForwardedNode = { addr: null, port: "" };
@@ -99,14 +100,14 @@ export class ForwardingRules {
 
   constructor(
     readonly trust: TrustedProxies,
-    private readonly forwardedHost: boolean,
-    private readonly scheme: string,
+    /** The server's options, read when needed (a driver may set the scheme after the core is made). */
+    private readonly options: Pick<CoreOptions, "forwardedHost" | "urlScheme">,
   ) {}
 
   /** What the forwarding fields of `head` change, for a trusted peer. Throws HttpError(400). */
   forHead(head: RequestHead): Forwarding {
     if (head === this.lastHead) return this.lastAnswer!;
-    const answer = decide(proxyClaims(head.names, head.values), this.trust, this.forwardedHost, this.scheme);
+    const answer = decide(proxyClaims(head.names, head.values), this.trust, this.options.forwardedHost, this.options.urlScheme);
     this.lastHead = head;
     this.lastAnswer = answer;
     return answer;

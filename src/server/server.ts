@@ -56,7 +56,7 @@ export class ServerCore implements ServerContext {
     this.fields = new ServerFields(o.serverHeader);
     this.access = o.accessLog === null ? null : compileAccessFormat(o.accessLogFormat, o.pid);
     this.accessTimed = this.access?.timed ?? false;
-    this.forwarding = new ForwardingRules(new TrustedProxies(o.forwardedAllowIps), o.forwardedHost, o.urlScheme);
+    this.forwarding = new ForwardingRules(new TrustedProxies(o.forwardedAllowIps), o);
     const positive = [o.headTimeout, o.bodyTimeout, o.keepAliveTimeout, o.responseTimeout].filter((t) => t > 0);
     this.tickMs = Math.max(10, Math.min(1000, Math.floor(Math.min(...positive, 4000) / 4)));
   }
