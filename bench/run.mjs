@@ -16,7 +16,8 @@ import { parseArgs } from "node:util";
 import { measureIdleMemory } from "./lib/memory.mjs";
 import { pinningAvailable, pinned, startServer } from "./lib/procs.mjs";
 import { header, markdownTable, notes, roundRatios, rows, textTable } from "./lib/report.mjs";
-import { SCENARIOS } from "./lib/scenarios.mjs";
+import { SCENARIOS, displayRows } from "./lib/scenarios.mjs";
+import { SLOW_HEAD_TIMEOUT, fdLimitProblem, measureSlowClients } from "./lib/slow-clients.mjs";
 import { exchange } from "./lib/http-wire.mjs";
 import { ensureWrk, errorCount, runWrk } from "./lib/wrk.mjs";
 
@@ -31,6 +32,8 @@ const USAGE = `usage: npm run bench -- [options]
   --warmup S            seconds of discarded wrk warm-up before each run (default 1, 0 = none)
   --connections N       wrk connections (default 64)
   --idle-connections N  connections for the idle-memory scenario (default 5000)
+  --slow-clients N      slow clients for the slow-clients scenario (default 2000; it uses 8 wrk
+                        connections and a head timeout of 3 s, and runs at least 6 s per wrk run)
   --only LIST           runtimes, comma-separated: node,bun,deno (default all)
   --scenarios LIST      ${SCENARIOS.map((s) => s.name).join(",")} (default all)
   --kinds LIST          tsgi,native,bare,base (default all; base only with --baseline)
@@ -48,6 +51,7 @@ function options() {
       warmup: { type: "string", default: "1" },
       connections: { type: "string", default: "64" },
       "idle-connections": { type: "string", default: "5000" },
+      "slow-clients": { type: "string", default: "2000" },
       only: { type: "string", default: "node,bun,deno" },
       scenarios: { type: "string", default: SCENARIOS.map((s) => s.name).join(",") },
       kinds: { type: "string" },
@@ -81,6 +85,7 @@ function options() {
     warmup: count("warmup", 0),
     connections: count("connections", 1),
     idleConnections: count("idle-connections", 1),
+    slowClients: count("slow-clients", 1),
     runtimes: list("only", ["node", "bun", "deno"]),
     scenarios: SCENARIOS.filter((s) => list("scenarios", SCENARIOS.map((x) => x.name)).includes(s.name)),
     kinds,
@@ -95,24 +100,27 @@ const DENO_RUN = [DENO, "run", "--allow-net"];
 const TSGI_OPTIONS = ["-b", "127.0.0.1:0", "--keep-alive", IDLE_SECONDS];
 // Absolute, so tsgi started from another checkout (base) serves these very files; they import types only.
 const app = (name) => path.join(ROOT, "bench/apps", `${name}.ts`);
+/** A scenario's own tsgi options (the slow-clients scenario's short head timeout). */
+const extra = (s) => (s.headTimeout ? ["--head-timeout", String(s.headTimeout)] : []);
 
 /** How to start each kind of server on each runtime; tsgi gets the checkout it runs from (ROOT, or the baseline for base). */
 const RUNTIMES = {
   node: {
     version: () => `node ${process.version}`,
-    tsgi: (s, dir) => [process.execPath, path.join(dir, "dist/serve.js"), ...TSGI_OPTIONS, app(s.app)],
-    native: (s) => [process.execPath, "bench/native/node.mjs", s.app, IDLE_SECONDS],
+    tsgi: (s, dir) => [process.execPath, path.join(dir, "dist/serve.js"), ...TSGI_OPTIONS, ...extra(s), app(s.app)],
+    // node:http has a head timeout (headersTimeout): given the scenario's, it expires slow clients too
+    native: (s) => [process.execPath, "bench/native/node.mjs", s.app, IDLE_SECONDS, ...(s.headTimeout ? [String(s.headTimeout)] : [])],
     bare: (s) => [process.execPath, "bench/bare/node.mjs", s.bare],
   },
   bun: {
     version: () => `bun ${firstLine(BUN, ["--version"])}`,
-    tsgi: (s, dir) => [BUN, path.join(dir, "serve.ts"), ...TSGI_OPTIONS, app(s.app)],
+    tsgi: (s, dir) => [BUN, path.join(dir, "serve.ts"), ...TSGI_OPTIONS, ...extra(s), app(s.app)],
     native: (s) => [BUN, "bench/native/bun.mjs", s.app, IDLE_SECONDS],
     bare: (s) => [BUN, "bench/bare/bun.mjs", s.bare],
   },
   deno: {
     version: () => firstLine(DENO, ["--version"]),
-    tsgi: (s, dir) => [...DENO_RUN, "--allow-read", path.join(dir, "serve.ts"), ...TSGI_OPTIONS, app(s.app)],
+    tsgi: (s, dir) => [...DENO_RUN, "--allow-read", path.join(dir, "serve.ts"), ...TSGI_OPTIONS, ...extra(s), app(s.app)],
     native: (s) => [...DENO_RUN, "bench/native/deno.mjs", s.app],
     bare: (s) => [...DENO_RUN, "bench/bare/deno.mjs", s.bare],
   },
@@ -186,6 +194,13 @@ async function measure(runtime, kind, scenario, opts, pin) {
       const m = await measureIdleMemory({ pid: server.child.pid, port: server.port, connections: opts.idleConnections, cpu: LOAD_CPU, pin });
       return { value: m.bytesPerConn, errors: m.errors, detail: `${(m.bytesPerConn / 1024).toFixed(2)} KiB/conn (RSS ${(m.baseline / 2 ** 20).toFixed(1)} -> ${(m.loaded / 2 ** 20).toFixed(1)} MiB)` };
     }
+    if (scenario.slowClients) {
+      // Bun.serve and Deno.serve have no head timeout: their slow clients stay open (not an error).
+      const expiring = kind !== "native" || runtime === "node";
+      const m = await measureSlowClients({ port: server.port, wrk: scenario.wrk, connections: scenario.connections, duration: opts.duration, warmup: opts.warmup, slowCount: opts.slowClients, cpu: LOAD_CPU, pin, expiring });
+      if (server.child.exitCode !== null || server.child.signalCode !== null) m.errors.push("server died during the run");
+      return m;
+    }
     const drive = { port: server.port, wrk: scenario.wrk, connections: opts.connections, cpu: LOAD_CPU, pin };
     if (opts.warmup > 0) await runWrk({ ...drive, duration: opts.warmup });
     const r = await runWrk({ ...drive, duration: opts.duration });
@@ -213,6 +228,8 @@ async function main() {
     const buildError = ensureBuild(dir);
     if (buildError) unavailable[`node/${kind}`] = buildError;
   }
+  const fdProblem = opts.scenarios.some((s) => s.slowClients) ? fdLimitProblem(opts.slowClients) : undefined;
+  if (fdProblem) for (const r of opts.runtimes) for (const k of opts.kinds) unavailable[`${r}/${k}/slow-clients`] = fdProblem;
   const info = machine(wrkVersion, opts.runtimes);
   console.log(`bench: ${info.nproc} CPUs (${info.model}), ${info.wrk}; ${Object.values(info.versions).join(", ")}`);
   const withBase = opts.kinds.includes("base");
@@ -222,9 +239,10 @@ async function main() {
   if (loadBefore > 0.5) {
     console.log(`bench: WARNING load average is ${loadBefore.toFixed(2)} before starting: other work shares the CPUs, figures will be noisy`);
   }
-  const throughput = opts.scenarios.filter((s) => !s.memory).length;
-  const memory = opts.scenarios.length - throughput;
-  const estimate = opts.rounds * opts.runtimes.length * opts.kinds.length * (throughput * (opts.duration + opts.warmup + 1) + memory * 8);
+  const throughput = opts.scenarios.filter((s) => !s.memory && !s.slowClients).length;
+  const memory = opts.scenarios.filter((s) => s.memory).length;
+  const slow = opts.scenarios.filter((s) => s.slowClients).length;
+  const estimate = opts.rounds * opts.runtimes.length * opts.kinds.length * (throughput * (opts.duration + opts.warmup + 1) + memory * 8 + slow * (2 * Math.max(opts.duration, SLOW_HEAD_TIMEOUT + 3) + opts.warmup + 5));
   console.log(`bench: ${opts.rounds} round(s), ${opts.duration} s per run; about ${Math.ceil(estimate / 60)} min\n`);
 
   const results = {}; // runtime -> scenario -> kind -> { values, byRound, errors, failures }
@@ -235,11 +253,11 @@ async function main() {
         // and neither side of a ratio always goes first; bare comes last
         const order = ["base", "tsgi", "native"].filter((k) => opts.kinds.includes(k));
         if (round % 2 === 1) order.reverse();
-        if (opts.kinds.includes("bare")) order.push("bare");
+        if (opts.kinds.includes("bare") && scenario.bare !== null) order.push("bare");
         for (const kind of order) {
           const entry = (((results[runtime] ??= {})[scenario.name] ??= {})[kind] ??= { values: [], byRound: [], errors: [], failures: [] });
           const tag = `[${round + 1}/${opts.rounds}] ${runtime.padEnd(4)} ${scenario.name.padEnd(8)} ${kind.padEnd(6)}`;
-          const skip = unavailable[`${runtime}/${kind}`];
+          const skip = unavailable[`${runtime}/${kind}`] ?? unavailable[`${runtime}/${kind}/${scenario.name}`];
           if (skip) {
             if (!entry.failures.includes(skip)) entry.failures.push(skip);
             console.log(`${tag} skipped: ${skip}`);
@@ -249,6 +267,12 @@ async function main() {
             const r = await measure(runtime, kind, scenario, opts, pin);
             entry.values.push(r.value);
             entry.byRound[round] = r.value;
+            if (r.quiet !== undefined) {
+              // the slow-clients scenario's run without them: its own row
+              const alone = (results[runtime][`${scenario.name}:alone`] ??= {})[kind] ??= { values: [], byRound: [], errors: [], failures: [] };
+              alone.values.push(r.quiet);
+              alone.byRound[round] = r.quiet;
+            }
             entry.errors.push(...r.errors.map((e) => `round ${round + 1}: ${e}`));
             console.log(`${tag} ${r.detail}${r.errors.length ? `  FLAGGED: ${r.errors.join("; ")}` : ""}`);
           } catch (error) {
@@ -268,11 +292,12 @@ async function main() {
   const sections = [];
   console.log(`\nbench: ${load}\n`);
   for (const runtime of opts.runtimes) {
-    const table = rows(opts.scenarios, results[runtime] ?? {}, withBase);
-    const flagged = notes(opts.scenarios, results[runtime] ?? {});
-    const perRound = roundRatios(opts.scenarios, results[runtime] ?? {}, "native");
-    const perRoundBase = withBase ? roundRatios(opts.scenarios, results[runtime] ?? {}, "base") : [];
-    const title = `${runtime} (${info.versions[runtime]}): requests/s, median of ${opts.rounds}`;
+    const shown = displayRows(opts.scenarios);
+    const table = rows(shown, results[runtime] ?? {}, withBase);
+    const flagged = notes(shown, results[runtime] ?? {});
+    const perRound = roundRatios(shown, results[runtime] ?? {}, "native");
+    const perRoundBase = withBase ? roundRatios(shown, results[runtime] ?? {}, "base") : [];
+    const title = `${runtime} (${info.versions[runtime]}): requests/s (unless a unit is given), median of ${opts.rounds}`;
     console.log(textTable(title, header(withBase), table));
     if (perRound.length) console.log(`  tsgi/native per round: ${perRound.join("; ")}`);
     if (perRoundBase.length) console.log(`  tsgi/base per round: ${perRoundBase.join("; ")}`);
@@ -294,6 +319,7 @@ async function main() {
       `- Load: ${load}${loadBefore > 0.5 ? " - other work shared the machine, figures are noisy" : ""}`,
       ...(withBase ? [`- A/B: ${baseInfo}; base is tsgi run from that checkout on the same bench apps, and tsgi/base is the median of the per-round ratios`] : []),
       `- Idle memory: ${opts.idleConnections} keep-alive connections that each made one request, server RSS delta (VmRSS) / ${opts.idleConnections}`,
+      `- Slow clients: wrk p99 of 8 keep-alive connections alone, then while ${opts.slowClients} connections from another process trickle a request head one line a second and time out together (head timeout ${SLOW_HEAD_TIMEOUT} s for tsgi and node:http; Bun.serve and Deno.serve have none, so theirs stay open)`,
       "",
       "tsgi runs through its CLI; native is the runtime's own server (node:http, Bun.serve, Deno.serve)",
       "with the same behaviour; bare socket is a ceiling that only counts `\\r\\n\\r\\n` and writes a canned",

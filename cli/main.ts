@@ -10,6 +10,7 @@ import { VERSION } from "./options.ts";
 import { type RunArgs, UsageError, parseArgs } from "./parse.ts";
 import { helpText } from "./help.ts";
 import { Fatal, loadApp, oneLine } from "./load-app.ts";
+import { welcomeApp, welcomeHint } from "./welcome.ts";
 import { LogOpenError, type Logs, openLogs } from "./logs.ts";
 
 /** How long exit waits for the log files to take what is queued. */
@@ -41,14 +42,18 @@ async function start(driver: Driver, args: RunArgs): Promise<Running> {
     if (err instanceof LogOpenError) throw new Fatal(err.message, 1);
     throw err;
   }
-  const app = await loadApp(platform, args);
+  const module = args.module;
+  const app = module === undefined ? welcomeApp : await loadApp(platform, { ...args, module });
   const core = createCore(app, { ...args.core, accessLog: logs.access, log: logs.error, pid: platform.pid }, platform);
   platform.onReopen(() => logs.reopen());
+  let listener: Listener;
   try {
-    return { core, listener: await driver.listen(core, args.bind), logs };
+    listener = await driver.listen(core, args.bind);
   } catch (err) {
     throw new Fatal(oneLine(err), 1);
   }
+  if (module === undefined) platform.stderr(welcomeHint(platform.runtime));
+  return { core, listener, logs };
 }
 
 function requests(n: number): string {

@@ -9,8 +9,8 @@ import type { LogArgs, LogLevel } from "./logs.ts";
 
 /** What parseArgs returns for a command line that starts a server. */
 export interface RunArgs {
-  /** The MODULE part of MODULE[:NAME], as given (relative to the working directory). */
-  module: string;
+  /** The MODULE part of MODULE[:NAME], as given (relative to the working directory); absent: the built-in welcome app (welcome.ts). */
+  module?: string;
   /** The NAME part, when given. */
   exportName?: string;
   bind: Bind;
@@ -141,8 +141,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     (core as Record<string, unknown>)[spec.key as string] = convert(spec, name, text);
   }
 
-  if (target === undefined) throw new UsageError("missing MODULE (usage: serve [options] MODULE[:NAME]; see --help)");
-  const { module, exportName } = splitTarget(target);
+  const { module, exportName } = target === undefined ? {} : splitTarget(target);
   if (accessLog && logs.accessFile === null) logs.accessFile = "-";
   return { module, exportName, bind: bind ?? parseBind(DEFAULT_BIND), core, logs };
 }

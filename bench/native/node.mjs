@@ -1,12 +1,14 @@
 // Native Node baseline: node:http serving one bench app's behaviour (hello | big | upload | stream),
-// the same bytes as bench/apps/*.ts. Usage: node bench/native/node.mjs APP [IDLE_SECONDS]
+// the same bytes as bench/apps/*.ts. Usage: node bench/native/node.mjs APP [IDLE_SECONDS [HEAD_TIMEOUT_SECONDS]]
+// (node:http judges a head timeout every connectionsCheckingInterval: a quarter of it here, up to
+// 1 s, the period of tsgi's ticker for that timeout).
 // Listens on 127.0.0.1 with an ephemeral port and prints "listening on http://127.0.0.1:PORT".
 // It must never listen beyond 127.0.0.1 nor do more work than the matching tsgi app.
 import http from "node:http";
 import { once } from "node:events";
 import { BIG, HELLO, chunks } from "../lib/payloads.mjs";
 
-const [appName = "hello", idle = "120"] = process.argv.slice(2);
+const [appName = "hello", idle = "120", headTimeout] = process.argv.slice(2);
 
 const handlers = {
   hello(_req, res) {
@@ -39,8 +41,12 @@ if (!handler) {
   process.exit(2);
 }
 
-const server = http.createServer(handler);
+const server = http.createServer(headTimeout === undefined ? {} : { connectionsCheckingInterval: Math.min(1000, Number(headTimeout) * 250) }, handler);
 server.keepAliveTimeout = Number(idle) * 1000;
+if (headTimeout !== undefined) {
+  server.headersTimeout = Number(headTimeout) * 1000;
+  server.requestTimeout = Number(headTimeout) * 1000;
+}
 server.listen(0, "127.0.0.1", () => {
   console.log(`listening on http://127.0.0.1:${server.address().port} (native node)`);
 });

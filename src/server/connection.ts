@@ -96,14 +96,17 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     else this.updateReading();
   }
 
+  /**
+   * The client will send nothing more. What it sent before is answered as if it had not said so:
+   * every request that arrived complete, in order (loop() closes once none is left); a body still
+   * incomplete fails with 400, and a head still incomplete is dropped.
+   */
   peerFinished(): void {
     this.peerSentFin = true;
     if (this.finished) return;
     if (this.peer.awaitingHeader) return this.closeTransport();
-    if (this.body !== null && this.body.reading) {
-      this.body.fail(new HttpError(400, "request body incomplete: the client closed its side"));
-      this.closeAfterResponse = true;
-    }
+    const body = this.body;
+    if (body !== null && body.reading) this.bodyCutShort(body);
     if (this.exchange === null) this.process();
   }
 
@@ -147,8 +150,12 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
       const body = this.body;
       if (body !== null) {
         if (body.reading) {
-          if (this.buf.length === 0 || !this.feedBody(body)) break;
-          if (body.reading) break;
+          if (this.buf.length > 0 && !this.feedBody(body)) break;
+          if (body.reading) {
+            // A body that began after the client's FIN will never be complete.
+            if (this.peerSentFin) this.bodyCutShort(body);
+            break;
+          }
         }
         if (this.exchange === null) this.body = null;
       }
@@ -245,9 +252,14 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     if (this.peer.awaitingHeader) return this.closeTransport(); // the PROXY header did not come in time: no answer
     const err = e instanceof HttpError ? e : new HttpError(400, "bad request");
     if (!(e instanceof HttpError)) this.ctx.options.log(`tsgi: error: unexpected parser failure: ${String(e)}`);
+    this.refuse(err.status, err.detail);
+  }
+
+  /** reject() without an error object (a timeout: no stack to capture, thousands may expire at once). */
+  refuse(status: number, detail: string): void {
     this.buf = EMPTY;
     this.closeAfterResponse = true;
-    this.output.send(this.ctx.errorResponse(err.status, err.detail, false));
+    this.output.queue(this.ctx.errorResponse(status, detail, false)); // closeTransport flushes it
     this.closeTransport();
   }
 
@@ -304,9 +316,14 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     this.process();
   }
 
-  /** Whether the connection may stay open after this response (request body state, shutdown). */
+  /**
+   * Whether the connection may stay open after this response (request body state, shutdown). After
+   * the client's FIN, only while bytes that may hold more requests are buffered: a response that
+   * said Connection: close would make the client stop reading before the answers to those.
+   */
   private mayKeepAlive(): boolean {
-    if (this.closeAfterResponse || this.ctx.shuttingDown || this.peerSentFin) return false;
+    if (this.closeAfterResponse || this.ctx.shuttingDown) return false;
+    if (this.peerSentFin && this.buf.length === 0) return false;
     return this.body === null || this.body.keepable;
   }
 
@@ -354,6 +371,12 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     this.transport.close();
   }
 
+  /** The client's FIN came before the end of the request body: its read fails with 400, and we close after. */
+  private bodyCutShort(body: RequestBody): void {
+    body.fail(new HttpError(400, "request body incomplete: the client closed its side"));
+    this.closeAfterResponse = true;
+  }
+
   /** The request body stopped arriving while the app waits for it: its read fails, and we close after. */
   failBody(error: HttpError): void {
     this.closeAfterResponse = true;
@@ -381,8 +404,8 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     return this.output.full;
   }
 
-  tick(now: number): void {
-    judge(this, now);
+  tick(now: number): boolean {
+    return judge(this, now);
   }
 
   /** Graceful stop: close now if idle, otherwise after the current response. */

@@ -21,6 +21,14 @@ import { ForwardingRules } from "./forwarding.ts";
 import { TrustedProxies } from "./trusted-proxies.ts";
 
 const IGNORE: ConnectionHandle = { received() {}, writable() {}, peerFinished() {}, closed() {} };
+/**
+ * Timeouts acted on (error responses, closes) in one slice of a tick; the rest of the connections
+ * are judged in the next slice, after a macrotask turn, so that the I/O of everyone else gets in
+ * between: thousands of connections expiring together must not stop the event loop.
+ */
+const EXPIRIES_PER_SLICE = 16;
+/** Distinct error responses kept per second (the details are fixed phrases; a few are in use at once). */
+const ERROR_CACHE_SIZE = 16;
 
 export class ServerCore implements ServerContext {
   readonly options: CoreOptions;
@@ -30,18 +38,32 @@ export class ServerCore implements ServerContext {
   /** The compiled access-log format, or null when there is no access log. */
   private readonly access: AccessFormat | null;
   readonly accessTimed: boolean;
-  readonly starts = new StartCache();
-  readonly slab = new Slab();
-  readonly sizeLines = new ChunkSizeLines();
+  readonly starts: StartCache = new StartCache();
+  readonly slab: Slab = new Slab();
+  readonly sizeLines: ChunkSizeLines = new ChunkSizeLines();
   private readonly fields: ServerFields;
-  now = Date.now();
+  now: number = Date.now();
   shuttingDown = false;
   private readonly connections = new Set<TrackedConnection>();
   private ticker: ReturnType<typeof setInterval> | null = null;
   private readonly tickMs: number;
+  /** The tick in progress: the connections still to judge, or null between ticks. */
+  private sweep: Iterator<TrackedConnection> | null = null;
+  /** The next slice of the tick in progress, when one is waiting. */
+  private sliceTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly nextSlice = (): void => {
+    this.sliceTimer = null;
+    this.judgeSlice();
+  };
   private shutdownDone: (() => void) | null = null;
   private shutdownPromise: Promise<void> | null = null;
   private graceTimer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * Error responses built with the current Date line (it changes once a second), by status, detail
+   * and HEAD: a burst of timeouts builds the 408 once. Bounded; the bytes are never modified.
+   */
+  private readonly errorCache = new Map<string, Uint8Array>();
+  private errorCacheFields: Uint8Array | null = null;
 
   constructor(
     readonly app: Application,
@@ -96,7 +118,19 @@ export class ServerCore implements ServerContext {
   }
 
   errorResponse(status: number, detail: string, omitBody: boolean): Uint8Array {
-    return errorResponse(status, detail, this.serverFields(true, true), omitBody);
+    const fields = this.serverFields(true, true);
+    const cache = this.errorCache;
+    if (fields !== this.errorCacheFields) {
+      cache.clear();
+      this.errorCacheFields = fields;
+    }
+    const key = omitBody ? `HEAD ${status} ${detail}` : `${status} ${detail}`;
+    let bytes = cache.get(key);
+    if (bytes === undefined) {
+      bytes = errorResponse(status, detail, fields, omitBody);
+      if (cache.size < ERROR_CACHE_SIZE) cache.set(key, bytes);
+    }
+    return bytes;
   }
 
   forget(conn: TrackedConnection): void {
@@ -151,13 +185,40 @@ export class ServerCore implements ServerContext {
   private startTicker(): void {
     this.now = Date.now();
     this.ticker = setInterval(() => {
-      const now = (this.now = Date.now());
-      for (const c of this.connections) c.tick(now);
+      this.now = Date.now();
+      // A tick still in progress (many expiries) goes on in its slices; it is not restarted.
+      if (this.sweep !== null) return;
+      this.sweep = this.connections.values();
+      this.judgeSlice();
     }, this.tickMs);
+  }
+
+  /**
+   * Judges connections of the tick in progress until EXPIRIES_PER_SLICE of them were acted on, then
+   * leaves the rest to a later slice. A Set's iterator stays valid while connections come and go.
+   */
+  private judgeSlice(): void {
+    const sweep = this.sweep;
+    if (sweep === null) return;
+    const now = (this.now = Date.now());
+    let budget = EXPIRIES_PER_SLICE;
+    for (;;) {
+      const next = sweep.next();
+      if (next.done === true) {
+        if (this.sweep === sweep) this.sweep = null;
+        return;
+      }
+      if (next.value.tick(now) && --budget === 0) break;
+    }
+    // The connections acted on may have stopped the ticker (the last one gone): then nothing is left to do.
+    if (this.sweep === sweep) this.sliceTimer = setTimeout(this.nextSlice, 0);
   }
 
   private stopTicker(): void {
     if (this.ticker !== null) clearInterval(this.ticker);
     this.ticker = null;
+    if (this.sliceTimer !== null) clearTimeout(this.sliceTimer);
+    this.sliceTimer = null;
+    this.sweep = null;
   }
 }

@@ -125,6 +125,8 @@ export interface SpawnOptions {
   /** A file descriptor for stdout or stderr instead of a pipe (its lines are then not collected). */
   stdout?: number;
   stderr?: number;
+  /** The working directory; the repository root unless given. */
+  cwd?: string;
 }
 
 /** A spawned process with its output collected. */
@@ -138,7 +140,7 @@ export class Proc {
   constructor(file: string, argv: string[], options: SpawnOptions = {}) {
     const env = { ...childEnv(), ...options.env };
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-    this.child = spawn(file, argv, { cwd: ROOT, env, detached: options.detached ?? false, stdio: ["ignore", options.stdout ?? "pipe", options.stderr ?? "pipe"] });
+    this.child = spawn(file, argv, { cwd: options.cwd ?? ROOT, env, detached: options.detached ?? false, stdio: ["ignore", options.stdout ?? "pipe", options.stderr ?? "pipe"] });
     children.add(this.child);
     this.child.stdout?.setEncoding("utf8").on("data", (s: string) => this.stdout.push(s));
     this.child.stderr?.setEncoding("utf8").on("data", (s: string) => this.stderr.push(s));
