@@ -1,10 +1,12 @@
-// The command line: `serve [options] MODULE[:NAME]` parses argv, loads the app, listens, prints the
-// ready line, and stops on SIGINT/SIGTERM: gracefully on the first, at once on the second. Reads
+// The command line: `serve [options] MODULE[:NAME]` parses argv, reads the TLS files, loads the
+// app, listens on every address, prints the ready line (all of them), and stops on SIGINT/SIGTERM: gracefully on the first, at once on the second. Reads
 // argv, files and signals and writes its output only through the runtime's Platform.
 // Must never parse HTTP or name a runtime API itself.
 
 import { createCore, loadDriver } from "../runtimes/index.ts";
-import type { Driver, Listener, Platform, StopCause } from "../runtimes/driver.ts";
+import type { Driver, ListenOptions, Listener, Platform, StopCause } from "../runtimes/driver.ts";
+import { listenAll } from "../runtimes/listener.ts";
+import { TlsError, readTls } from "../runtimes/tls.ts";
 import type { ServerCore } from "../src/server/server.ts";
 import { VERSION } from "./options.ts";
 import { type RunArgs, UsageError, parseArgs } from "./parse.ts";
@@ -42,15 +44,23 @@ async function start(driver: Driver, args: RunArgs): Promise<Running> {
     if (err instanceof LogOpenError) throw new Fatal(err.message, 1);
     throw err;
   }
+  const { tls: tlsFiles, ...listenRest } = args.listen;
+  const options: ListenOptions = { ...listenRest };
+  try {
+    if (tlsFiles !== undefined) options.tls = readTls(tlsFiles);
+  } catch (err) {
+    throw new Fatal(oneLine(err), 2);
+  }
   const module = args.module;
   const app = module === undefined ? welcomeApp : await loadApp(platform, { ...args, module });
   const core = createCore(app, { ...args.core, accessLog: logs.access, log: logs.error, pid: platform.pid }, platform);
   platform.onReopen(() => logs.reopen());
   let listener: Listener;
   try {
-    listener = await driver.listen(core, args.bind);
+    listener = await listenAll(driver.listen, core, args.binds, options);
   } catch (err) {
-    throw new Fatal(oneLine(err), 1);
+    // A key or certificate the runtime refused is a bad command line (2); a failed listen is 1.
+    throw new Fatal(oneLine(err), err instanceof TlsError ? 2 : 1);
   }
   if (module === undefined) platform.stderr(welcomeHint(platform.runtime));
   return { core, listener, logs };

@@ -4,8 +4,9 @@
 
 import type { CoreOptions } from "../src/server/options.ts";
 import { type Bind, BindError, DEFAULT_BIND, parseBind } from "../runtimes/bind.ts";
-import { OPTIONS, type OptionSpec } from "./options.ts";
 import type { LogArgs, LogLevel } from "./logs.ts";
+import type { CertReqs, TlsFiles } from "../runtimes/tls.ts";
+import { OPTIONS, type OptionSpec, parseOctal } from "./options.ts";
 
 /** What parseArgs returns for a command line that starts a server. */
 export interface RunArgs {
@@ -13,10 +14,23 @@ export interface RunArgs {
   module?: string;
   /** The NAME part, when given. */
   exportName?: string;
+  /** The first listening address (of `binds`). */
   bind: Bind;
+  /** Every listening address, in the order given (-b may be repeated). */
+  binds: Bind[];
+  /** How to listen: TLS files, backlog, unix socket file mode. */
+  listen: ListenArgs;
   /** The CoreOptions the command line set (milliseconds for times); unset ones are absent. */
   core: Partial<CoreOptions>;
   logs: LogArgs;
+}
+
+/** The listening settings of the command line (runtimes/driver.ts ListenOptions, files not yet read). */
+export interface ListenArgs {
+  tls?: TlsFiles;
+  backlog?: number;
+  umask?: number;
+  socketMode?: number;
 }
 
 export type ParsedArgs = { help: true } | { version: true } | RunArgs;
@@ -77,7 +91,9 @@ function bindFrom(flag: string, text: string): Bind {
  */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   let target: string | undefined;
-  let bind: Bind | undefined;
+  const binds: Bind[] = [];
+  const texts: Partial<Record<string, string>> = {};
+  let backlog: number | undefined;
   let accessLog = false;
   const logs: LogArgs = { accessFile: null, errorFile: null, level: "info" };
   const core: Partial<CoreOptions> = {};
@@ -125,17 +141,19 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (i + 1 >= argv.length) throw new UsageError(`${name}: expected ${spec.metavar}`);
       text = argv[++i]!;
     }
-    if (seen.has(spec.long)) throw new UsageError(`${name} given twice`);
-    seen.add(spec.long);
     if (spec.long === "bind") {
-      bind = bindFrom(name, text);
+      binds.push(bindFrom(name, text));
       continue;
     }
+    if (seen.has(spec.long)) throw new UsageError(`${name} given twice`);
+    seen.add(spec.long);
     if (spec.key === undefined) {
-      const value = convert(spec, name, text) as string;
-      if (spec.long === "access-logfile") logs.accessFile = value;
+      const value = convert(spec, name, text);
+      if (typeof value === "number") backlog = value;
+      else if (spec.long === "access-logfile") logs.accessFile = value;
       else if (spec.long === "error-logfile") logs.errorFile = value;
       else if (spec.long === "log-level") logs.level = value as LogLevel;
+      else texts[spec.long] = value;
       continue;
     }
     (core as Record<string, unknown>)[spec.key as string] = convert(spec, name, text);
@@ -143,7 +161,24 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 
   const { module, exportName } = target === undefined ? {} : splitTarget(target);
   if (accessLog && logs.accessFile === null) logs.accessFile = "-";
-  return { module, exportName, bind: bind ?? parseBind(DEFAULT_BIND), core, logs };
+  if (binds.length === 0) binds.push(parseBind(DEFAULT_BIND));
+  return { module, exportName, bind: binds[0]!, binds, listen: listenArgs(texts, backlog), core, logs };
+}
+
+/** The listening settings from the text of their options; TLS options without both files are refused. */
+function listenArgs(texts: Partial<Record<string, string>>, backlog: number | undefined): ListenArgs {
+  const out: ListenArgs = { backlog };
+  if (texts.umask !== undefined) out.umask = parseOctal(texts.umask);
+  if (texts["socket-mode"] !== undefined) out.socketMode = parseOctal(texts["socket-mode"]);
+  const { certfile, keyfile } = texts;
+  if (certfile !== undefined && keyfile !== undefined) {
+    const certReqs = (texts["cert-reqs"] ?? "none") as CertReqs;
+    out.tls = { certfile, keyfile, caCerts: texts["ca-certs"], certReqs };
+    if (certReqs !== "none" && out.tls.caCerts === undefined) throw new UsageError(`--cert-reqs ${certReqs} needs --ca-certs PATH (the certificates client certificates are verified against)`);
+  } else if (certfile !== undefined) throw new UsageError("--certfile needs --keyfile PATH (the certificate's private key)");
+  else if (keyfile !== undefined) throw new UsageError("--keyfile needs --certfile PATH");
+  else for (const flag of ["ca-certs", "cert-reqs"]) if (texts[flag] !== undefined) throw new UsageError(`--${flag} needs --certfile and --keyfile`);
+  return out;
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;

@@ -5,11 +5,14 @@
 import type { ServerCore } from "../src/server/server.ts";
 import type { Bind } from "./bind.ts";
 import type { FileLog } from "./log-file.ts";
+import type { TlsMaterial } from "./tls.ts";
 
 /** A running server. */
 export interface Listener {
-  /** Where it listens: `http://127.0.0.1:41234`, `http://[::1]:8888` or `unix:/tmp/app.sock`. */
+  /** Where it listens: `http://127.0.0.1:41234`, `https://[::1]:8888` or `unix:/tmp/app.sock`; several joined by ", ". */
   readonly url: string;
+  /** Each listening address, in the order they were given. */
+  readonly urls: readonly string[];
   /** Stops accepting, then shuts down gracefully (in-flight requests finish). Resolves when all connections are closed. */
   close(): Promise<void>;
 }
@@ -60,8 +63,20 @@ export interface Platform {
   afterMicrotasks(task: () => void): void;
 }
 
+/** How to listen, besides where. */
+export interface ListenOptions {
+  /** Serve HTTPS on TCP and fd:// listeners (a unix socket stays plain HTTP). */
+  tls?: TlsMaterial;
+  /** The listen(2) backlog, where the runtime lets us set it. */
+  backlog?: number;
+  /** chmod of a unix socket file once it is bound. */
+  socketMode?: number;
+  /** The process umask while a unix socket file is created. */
+  umask?: number;
+}
+
 /** What each runtime's driver provides. */
 export interface Driver {
-  listen(core: ServerCore, bind: Bind): Promise<Listener>;
+  listen(core: ServerCore, bind: Bind, options?: ListenOptions): Promise<Listener>;
   readonly platform: Platform;
 }

@@ -9,6 +9,7 @@ import { type ServeOptions, serveWith } from "./serve-with.ts";
 
 export type * from "./public-types.ts";
 export { createCore } from "./serve-with.ts";
+export { readTls } from "./tls.ts";
 
 /** Which runtime this code runs on. */
 export function detectRuntime(): RuntimeName {

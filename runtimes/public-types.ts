@@ -5,5 +5,6 @@
 export type * from "../src/wsgi/types.ts";
 export type { CoreOptions } from "../src/server/options.ts";
 export type { Bind } from "./bind.ts";
-export type { Driver, Listener, Platform, RuntimeName } from "./driver.ts";
+export type { Driver, ListenOptions, Listener, Platform, RuntimeName } from "./driver.ts";
+export type { TlsMaterial } from "./tls.ts";
 export type { ServeOptions } from "./serve-with.ts";

@@ -7,12 +7,15 @@ import type { Application } from "../src/wsgi/types.ts";
 import type { CoreOptions } from "../src/server/options.ts";
 import { ServerCore } from "../src/server/server.ts";
 import { DEFAULT_BIND, parseBind } from "./bind.ts";
-import type { Driver, Listener, Platform } from "./driver.ts";
+import type { Driver, ListenOptions, Listener, Platform } from "./driver.ts";
+import { listenAll } from "./listener.ts";
 
 /** What serve() accepts: any CoreOptions (times in milliseconds) plus where to listen. */
 export type ServeOptions = Partial<CoreOptions> & {
-  /** `HOST:PORT`, `[IPV6]:PORT` or `unix:PATH`; default 127.0.0.1:8888 (port 0: any free port). */
-  bind?: string;
+  /** `HOST:PORT`, `[IPV6]:PORT`, `unix:PATH` or `fd://N`, or several; default 127.0.0.1:8888 (port 0: any free port). */
+  bind?: string | readonly string[];
+  /** TLS, backlog, unix socket file mode (ListenOptions; TLS as PEM text: see runtimes/tls.ts readTls). */
+  listen?: ListenOptions;
 };
 
 /** The core for `app` on this platform, with the platform's runtime name and scheduler; errors go to its stderr unless `options.log` says otherwise. */
@@ -23,8 +26,8 @@ export function createCore(app: Application, options: Partial<CoreOptions>, plat
 /** serve() on the driver `getDriver` gives: checks the arguments first, then listens. */
 export async function serveWith(getDriver: () => Promise<Driver>, app: Application, options: ServeOptions): Promise<Listener> {
   if (typeof app !== "function") throw new TypeError("serve(app): app must be a function (environ, startResponse) => body");
-  const { bind: bindText, ...core } = options;
-  const bind = parseBind(bindText ?? DEFAULT_BIND);
+  const { bind: bindText, listen, ...core } = options;
+  const binds = (typeof bindText === "string" ? [bindText] : (bindText ?? [DEFAULT_BIND])).map(parseBind);
   const driver = await getDriver();
-  return await driver.listen(createCore(app, core, driver.platform), bind);
+  return await listenAll(driver.listen, createCore(app, core, driver.platform), binds, listen);
 }

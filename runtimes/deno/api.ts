@@ -46,6 +46,7 @@ export interface DenoApi {
   open(path: string, options: DenoOpenOptions): Promise<DenoFile>;
   readonly pid: number;
   listen(options: { hostname: string; port: number; transport?: "tcp" } | { path: string; transport: "unix" }): DenoListener;
+  listenTls(options: { hostname: string; port: number; transport?: "tcp"; cert: string; key: string; alpnProtocols?: string[] }): DenoListener;
   readonly args: string[];
   cwd(): string;
   statSync(path: string): { isFile: boolean };

@@ -17,7 +17,7 @@ import { EMPTY_INPUT } from "../wsgi/input.ts";
 import { type BodyOwner, RequestBody } from "./request-body.ts";
 import { Exchange, type ExchangeHost } from "../wsgi/exchange.ts";
 import type { ResponseStart } from "../wsgi/start-response.ts";
-import { buildEnviron, type ConnectionFacts } from "../wsgi/environ.ts";
+import { buildEnviron, type ConnectionFacts, type GatewaySettings } from "../wsgi/environ.ts";
 import { BAD_HEADER, Peer } from "./peer.ts";
 import { type Forwarding, applyForwarding } from "../wsgi/forwarding.ts";
 import { ClientDisconnected, HttpError, errorText } from "../errors.ts";
@@ -64,10 +64,10 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   constructor(
     readonly ctx: ServerContext,
     private readonly transport: Transport,
-    remoteAddress: string,
-    remotePort: number,
+    facts: ConnectionFacts,
+    private readonly site: GatewaySettings,
   ) {
-    this.peer = new Peer(ctx, remoteAddress, remotePort);
+    this.peer = new Peer(ctx, facts);
     this.output = new Output(transport, ctx.options.schedule);
     this.response = new ResponseWriter(this.output, ctx);
     // A new connection must deliver its first request head within the head timeout.
@@ -197,7 +197,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     let forwarding: Forwarding | null = null;
     if (head.forwarded) {
       try {
-        forwarding = this.peer.forwarding(head);
+        forwarding = this.peer.forwarding(head, this.site.urlScheme);
       } catch (e) {
         this.reject(e);
         return false;
@@ -214,7 +214,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     this.response.code = 0;
     this.responseFields = NO_FIELDS;
     if (ctx.accessTimed) this.startedAt = performance.now();
-    const env = buildEnviron(head, this.peer.facts, input, ctx.errors, ctx.options);
+    const env = buildEnviron(head, this.peer.facts, input, ctx.errors, this.site);
     if (forwarding !== null) applyForwarding(env, forwarding);
     const ex = new Exchange(this, head, env, ctx.starts);
     this.exchange = ex;

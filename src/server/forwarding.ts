@@ -96,19 +96,20 @@ export function decide(c: ProxyClaims, trust: TrustedProxies, forwardedHost: boo
 /** One server's forwarding settings and its last answer (a repeated head is the same object, and so is its answer). */
 export class ForwardingRules {
   private lastHead: RequestHead | null = null;
+  private lastScheme = "";
   private lastAnswer: Forwarding | null = null;
 
   constructor(
     readonly trust: TrustedProxies,
-    /** The server's options, read when needed (a driver may set the scheme after the core is made). */
-    private readonly options: Pick<CoreOptions, "forwardedHost" | "urlScheme">,
+    private readonly options: Pick<CoreOptions, "forwardedHost">,
   ) {}
 
-  /** What the forwarding fields of `head` change, for a trusted peer. Throws HttpError(400). */
-  forHead(head: RequestHead): Forwarding {
-    if (head === this.lastHead) return this.lastAnswer!;
-    const answer = decide(proxyClaims(head.names, head.values), this.trust, this.options.forwardedHost, this.options.urlScheme);
+  /** What the forwarding fields of `head` change, for a trusted peer on a listener of `scheme`. Throws HttpError(400). */
+  forHead(head: RequestHead, scheme: string): Forwarding {
+    if (head === this.lastHead && scheme === this.lastScheme) return this.lastAnswer!;
+    const answer = decide(proxyClaims(head.names, head.values), this.trust, this.options.forwardedHost, scheme);
     this.lastHead = head;
+    this.lastScheme = scheme;
     this.lastAnswer = answer;
     return answer;
   }

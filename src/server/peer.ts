@@ -24,11 +24,10 @@ export class Peer {
 
   constructor(
     private readonly ctx: ServerContext,
-    remoteAddress: string,
-    remotePort: number,
+    facts: ConnectionFacts,
   ) {
-    this.facts = { remoteAddress, remotePort: String(remotePort), peerAddress: remoteAddress };
-    this.awaitingHeader = ctx.options.proxyProtocol !== "off" && ctx.forwarding.trust.trusts(remoteAddress);
+    this.facts = facts;
+    this.awaitingHeader = ctx.options.proxyProtocol !== "off" && ctx.forwarding.trust.trusts(facts.remoteAddress);
   }
 
   /**
@@ -47,15 +46,15 @@ export class Peer {
     this.awaitingHeader = false;
     const h = parsed.header;
     if (!h.local) {
-      this.facts = { remoteAddress: h.srcAddr, remotePort: String(h.srcPort), peerAddress: this.facts.peerAddress };
+      this.facts = { ...this.facts, remoteAddress: h.srcAddr, remotePort: String(h.srcPort) };
       this.trust = TRUST_UNKNOWN;
     }
     return buf.subarray(parsed.length);
   }
 
-  /** What the forwarding fields of `head` (it has some) change; null when the peer is not trusted. Throws HttpError(400). */
-  forwarding(head: RequestHead): Forwarding | null {
+  /** What the forwarding fields of `head` (it has some) change on a listener of `scheme`; null when the peer is not trusted. Throws HttpError(400). */
+  forwarding(head: RequestHead, scheme: string): Forwarding | null {
     if (this.trust === TRUST_UNKNOWN) this.trust = this.ctx.forwarding.trust.trusts(this.facts.remoteAddress) ? TRUSTED : UNTRUSTED;
-    return this.trust === TRUSTED ? this.ctx.forwarding.forHead(head) : null;
+    return this.trust === TRUSTED ? this.ctx.forwarding.forHead(head, scheme) : null;
   }
 }

@@ -10,6 +10,7 @@ import type { Environ } from "../wsgi/types.ts";
 import { type CoreOptions, resolveOptions } from "./options.ts";
 import { Connection } from "./connection.ts";
 import { type AccessFormat, compileAccessFormat } from "./access-log.ts";
+import { type Site, type SiteAddress, connectionFacts, makeSite } from "./site.ts";
 import { RequestHeadParser } from "../http/request-head.ts";
 import { ServerFields } from "../http/server-fields.ts";
 import { ChunkSizeLines } from "../http/body-writers.ts";
@@ -42,6 +43,8 @@ export class ServerCore implements ServerContext {
   readonly slab: Slab = new Slab();
   readonly sizeLines: ChunkSizeLines = new ChunkSizeLines();
   private readonly fields: ServerFields;
+  /** The Site of a connection opened without one: the address in the options. */
+  private readonly defaultSite: Site;
   now: number = Date.now();
   shuttingDown = false;
   private readonly connections = new Set<TrackedConnection>();
@@ -79,14 +82,17 @@ export class ServerCore implements ServerContext {
     this.access = o.accessLog === null ? null : compileAccessFormat(o.accessLogFormat, o.pid);
     this.accessTimed = this.access?.timed ?? false;
     this.forwarding = new ForwardingRules(new TrustedProxies(o.forwardedAllowIps), o);
+    this.defaultSite = makeSite(o, { serverName: o.serverName, serverPort: o.serverPort });
     const positive = [o.headTimeout, o.bodyTimeout, o.keepAliveTimeout, o.responseTimeout].filter((t) => t > 0);
     this.tickMs = Math.max(10, Math.min(1000, Math.floor(Math.min(...positive, 4000) / 4)));
   }
 
-  /** The listening address, for environ SERVER_NAME and SERVER_PORT. */
-  setAddress(serverName: string, serverPort: string): void {
-    this.options.serverName = serverName;
-    this.options.serverPort = serverPort;
+  /**
+   * The settings of one listener (SERVER_NAME, SERVER_PORT, the scheme), made once when it opens;
+   * its driver passes the Site to open() with each connection it accepts.
+   */
+  site(address: SiteAddress): Site {
+    return makeSite(this.options, address);
   }
 
   get connectionCount(): number {
@@ -100,15 +106,15 @@ export class ServerCore implements ServerContext {
     return n;
   }
 
-  /** A driver accepted a socket. Over the connection limit (or shutting down) it is answered 503 and closed. */
-  open(transport: Transport, peer: PeerInfo): ConnectionHandle {
+  /** A driver accepted a socket on the listener of `site`. Over the connection limit (or shutting down) it is answered 503 and closed. */
+  open(transport: Transport, peer: PeerInfo, site: Site = this.defaultSite): ConnectionHandle {
     if (this.shuttingDown || this.connections.size >= this.options.maxConnections) {
       transport.write(this.errorResponse(503, this.shuttingDown ? "server is shutting down" : "too many connections", false));
       transport.close();
       return IGNORE;
     }
     if (this.ticker === null) this.startTicker();
-    const conn = new Connection(this, transport, peer.remoteAddress, peer.remotePort);
+    const conn = new Connection(this, transport, connectionFacts(site, peer), site);
     this.connections.add(conn);
     return conn;
   }

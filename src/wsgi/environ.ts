@@ -14,6 +14,8 @@ export interface ConnectionFacts {
   readonly remotePort: string;
   /** The socket's peer (tsgi.peer_addr); differs from remoteAddress after a PROXY protocol header. */
   readonly peerAddress: string;
+  /** The subject of the client's TLS certificate, when it sent one (tsgi.peer_cert). */
+  readonly peerCert: string | null;
 }
 
 /** What the server tells every environ: where it listens and how it runs. */
@@ -22,6 +24,8 @@ export interface GatewaySettings {
   readonly serverName: string;
   readonly serverPort: string;
   readonly urlScheme: string;
+  /** The connection is TLS: HTTPS "on", and tsgi.peer_cert when the client sent a certificate. */
+  readonly https?: boolean;
   readonly multiprocess: boolean;
   readonly runtime: string;
 }
@@ -55,6 +59,10 @@ export function buildEnviron(head: RequestHead, facts: ConnectionFacts, input: I
     "tsgi.raw_uri": head.rawTarget,
     "tsgi.peer_addr": facts.peerAddress,
   };
+  if (o.https === true) {
+    env.HTTPS = "on";
+    if (facts.peerCert !== null) env["tsgi.peer_cert"] = facts.peerCert;
+  }
   const names = head.names;
   const values = head.values;
   for (let i = 0; i < names.length; i++) env[names[i]!] = values[i]!;

@@ -40,8 +40,11 @@ export function command(runtime: Runtime, args: string[]): { file: string; argv:
     case "bun":
       return { file: BUN, argv: ["serve.ts", ...args] };
     case "deno":
-      // Deno needs write permission to create a unix socket file or write a log file (documented in the README).
-      return { file: DENO, argv: ["run", "--allow-net", "--allow-read", ...(args.some(needsWrite) ? ["--allow-write"] : []), "serve.ts", ...args] };
+      // Deno needs write permission to create a unix socket file or write a log file, and --allow-sys to set the umask (documented in the README).
+      return {
+        file: DENO,
+        argv: ["run", "--allow-net", "--allow-read", ...(args.some(needsWrite) ? ["--allow-write"] : []), ...(args.includes("--umask") ? ["--allow-sys"] : []), "serve.ts", ...args],
+      };
     case "node":
       return { file: NODE, argv: ["dist/serve.js", ...args] };
   }
@@ -127,6 +130,8 @@ export interface SpawnOptions {
   stderr?: number;
   /** The working directory; the repository root unless given. */
   cwd?: string;
+  /** File descriptors the child inherits as its fd 3, 4, ... (a listening socket for fd://3). */
+  inherit?: number[];
 }
 
 /** A spawned process with its output collected. */
@@ -140,7 +145,7 @@ export class Proc {
   constructor(file: string, argv: string[], options: SpawnOptions = {}) {
     const env = { ...childEnv(), ...options.env };
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-    this.child = spawn(file, argv, { cwd: options.cwd ?? ROOT, env, detached: options.detached ?? false, stdio: ["ignore", options.stdout ?? "pipe", options.stderr ?? "pipe"] });
+    this.child = spawn(file, argv, { cwd: options.cwd ?? ROOT, env, detached: options.detached ?? false, stdio: ["ignore", options.stdout ?? "pipe", options.stderr ?? "pipe", ...(options.inherit ?? [])] });
     children.add(this.child);
     this.child.stdout?.setEncoding("utf8").on("data", (s: string) => this.stdout.push(s));
     this.child.stderr?.setEncoding("utf8").on("data", (s: string) => this.stderr.push(s));
