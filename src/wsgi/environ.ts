@@ -14,6 +14,8 @@ export interface ConnectionFacts {
   readonly remotePort: string;
   /** The socket's peer (tsgi.peer_addr); differs from remoteAddress after a PROXY protocol header. */
   readonly peerAddress: string;
+  /** The socket peer's port (tsgi.peer_port); "" on a unix socket. */
+  readonly peerPort: string;
   /** The subject of the client's TLS certificate, when it sent one (tsgi.peer_cert). */
   readonly peerCert: string | null;
 }
@@ -58,6 +60,7 @@ export function buildEnviron(head: RequestHead, facts: ConnectionFacts, input: I
     "tsgi.runtime": o.runtime,
     "tsgi.raw_uri": head.rawTarget,
     "tsgi.peer_addr": facts.peerAddress,
+    "tsgi.peer_port": facts.peerPort,
   };
   if (o.https === true) {
     env.HTTPS = "on";

@@ -111,6 +111,8 @@ export interface Environ {
   "tsgi.raw_uri": string;
   /** The address of the socket's peer (a proxy, when REMOTE_ADDR came from its headers); "" on a unix socket. */
   "tsgi.peer_addr": string;
+  /** The socket peer's port ("" on a unix socket). */
+  "tsgi.peer_port": string;
   /** One HTTP_* key per request header: HTTP_HOST, HTTP_USER_AGENT, ... */
   [key: `HTTP_${string}`]: string;
   /** Further keys that middleware or the server add (PEP 3333 allows extensions). */
