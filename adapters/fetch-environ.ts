@@ -111,6 +111,9 @@ export function environFrom(request: Request, info: unknown, g: FetchGateway): E
     "wsgi.file_wrapper": fileWrapper,
     "tsgi.runtime": g.runtime,
     "tsgi.raw_uri": url.pathname + url.search,
+    // The host gave the connection: no proxy of ours read forwarding headers, so the peer is the client as the host saw it.
+    "tsgi.peer_addr": peer.address,
+    "tsgi.peer_port": peer.port,
   };
   headers.forEach((value, name) => {
     if (name === "content-type" || name === "content-length" || name.includes("_")) return;

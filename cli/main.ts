@@ -14,6 +14,10 @@ import { helpText } from "./help.ts";
 import { Fatal, loadApp, oneLine } from "./load-app.ts";
 import { welcomeApp, welcomeHint } from "./welcome.ts";
 import { validate } from "../adapters/validate.ts";
+import { LogOpenError, type Logs, openLogs } from "./logs.ts";
+
+/** How long exit waits for the log files to take what is queued. */
+const FILES_DRAIN_MS = 1000;
 
 /** Exit code of a stop forced by a second signal: 128 + the signal's number, as a shell reports a process that signal ended. */
 const FORCED_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -26,8 +30,21 @@ const FORCED_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
  */
 const SAME_REQUEST_MS = 200;
 
-async function start(driver: Driver, args: RunArgs): Promise<{ core: ServerCore; listener: Listener }> {
+interface Running {
+  core: ServerCore;
+  listener: Listener;
+  logs: Logs;
+}
+
+async function start(driver: Driver, args: RunArgs): Promise<Running> {
   const platform = driver.platform;
+  let logs: Logs;
+  try {
+    logs = openLogs(platform, args.logs);
+  } catch (err) {
+    if (err instanceof LogOpenError) throw new Fatal(err.message, 1);
+    throw err;
+  }
   const { tls: tlsFiles, ...listenRest } = args.listen;
   const options: ListenOptions = { ...listenRest };
   try {
@@ -38,7 +55,8 @@ async function start(driver: Driver, args: RunArgs): Promise<{ core: ServerCore;
   const module = args.module;
   const loaded = module === undefined ? welcomeApp : await loadApp(platform, { ...args, module });
   const app = args.validate ? validate(loaded) : loaded;
-  const core = createCore(app, { ...args.core, accessLog: args.accessLog ? platform.stdout : null }, platform);
+  const core = createCore(app, { ...args.core, accessLog: logs.access, log: logs.error, pid: platform.pid }, platform);
+  platform.onReopen(() => logs.reopen());
   let listener: Listener;
   try {
     listener = await listenAll(driver.listen, core, args.binds, options);
@@ -47,7 +65,7 @@ async function start(driver: Driver, args: RunArgs): Promise<{ core: ServerCore;
     throw new Fatal(oneLine(err), err instanceof TlsError ? 2 : 1);
   }
   if (module === undefined) platform.stderr(welcomeHint(platform.runtime));
-  return { core, listener };
+  return { core, listener, logs };
 }
 
 function requests(n: number): string {
@@ -60,7 +78,12 @@ function requests(n: number): string {
  * second one (SAME_REQUEST_MS later or more) stops at once (FORCED_EXIT). The parent of `bun run`
  * going away stops gracefully too, but never forces.
  */
-function stopOnSignals(platform: Platform, listener: Listener, core: ServerCore): void {
+function stopOnSignals(platform: Platform, { listener, core, logs }: Running): void {
+  const say = logs.error;
+  const exit = async (code: number): Promise<never> => {
+    await logs.drained(FILES_DRAIN_MS);
+    return await platform.exit(code);
+  };
   let stopping = false;
   let forced = false;
   const act = (cause: StopCause): void => {
@@ -68,24 +91,24 @@ function stopOnSignals(platform: Platform, listener: Listener, core: ServerCore)
     if (!stopping) {
       stopping = true;
       const seconds = core.options.shutdownTimeout / 1000;
-      platform.stderr(
+      say(
         inFlight === 0
           ? `tsgi: ${cause}: stopping (no request in flight)`
           : `tsgi: ${cause}: stopping; waiting up to ${seconds} s for ${requests(inFlight)} in flight (Ctrl-C or SIGTERM again to stop at once)`,
       );
       listener.close().then(
-        () => platform.exit(0),
+        () => exit(0),
         (err: unknown) => {
-          platform.stderr(`tsgi: error: shutdown failed: ${oneLine(err)}`);
-          return platform.exit(1);
+          say(`tsgi: error: shutdown failed: ${oneLine(err)}`);
+          return exit(1);
         },
       );
       return;
     }
     if (cause === "parent exited" || forced) return;
     forced = true;
-    platform.stderr(`tsgi: ${cause} while stopping: stopping at once${inFlight === 0 ? "" : `, cutting ${requests(inFlight)} short`}`);
-    void platform.exit(FORCED_EXIT[cause]);
+    say(`tsgi: ${cause} while stopping: stopping at once${inFlight === 0 ? "" : `, cutting ${requests(inFlight)} short`}`);
+    void exit(FORCED_EXIT[cause]);
   };
   let settling = false;
   platform.onStop((cause) => {
@@ -101,7 +124,7 @@ function stopOnSignals(platform: Platform, listener: Listener, core: ServerCore)
 export async function main(): Promise<void> {
   const driver = await loadDriver();
   const platform = driver.platform;
-  let running: { core: ServerCore; listener: Listener };
+  let running: Running;
   try {
     const parsed = parseArgs(platform.argv());
     if ("help" in parsed) {
@@ -120,6 +143,6 @@ export async function main(): Promise<void> {
     }
     throw err;
   }
-  stopOnSignals(platform, running.listener, running.core);
+  stopOnSignals(platform, running);
   platform.stdout(`tsgi: listening on ${running.listener.url} (${platform.runtime})`);
 }

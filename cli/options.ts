@@ -3,6 +3,9 @@
 
 import type { CoreOptions } from "../src/server/options.ts";
 import { DEFAULT_BIND } from "../runtimes/bind.ts";
+import { TrustListError, TrustedProxies } from "../src/server/trusted-proxies.ts";
+import { AccessFormatError, compileAccessFormat } from "../src/server/access-log.ts";
+import { LOG_LEVELS } from "./logs.ts";
 import { CERT_REQS } from "../runtimes/tls.ts";
 
 /** The package version printed by --version (keep in step with package.json). */
@@ -39,6 +42,34 @@ function checkHeaderValue(text: string): string | null {
   return /[^\t\x20-\x7e\x80-\xff]/.test(text) ? "expected a header value of printable Latin-1 characters (no control characters)" : null;
 }
 
+function checkAllowList(text: string): string | null {
+  try {
+    new TrustedProxies(text);
+    return null;
+  } catch (e) {
+    if (e instanceof TrustListError) return `expected addresses and CIDR ranges separated by commas, or "*" (${e.message})`;
+    throw e;
+  }
+}
+
+function checkAccessFormat(text: string): string | null {
+  try {
+    compileAccessFormat(text);
+    return null;
+  } catch (e) {
+    if (e instanceof AccessFormatError) return `expected gunicorn's %(atom)s atoms or "json" (${e.message})`;
+    throw e;
+  }
+}
+
+function checkLevel(text: string): string | null {
+  return (LOG_LEVELS as readonly string[]).includes(text) ? null : `expected one of ${LOG_LEVELS.join(", ")}`;
+}
+
+function checkFile(text: string): string | null {
+  return text === "" ? 'expected a file name or "-"' : null;
+}
+
 function checkOctal(text: string): string | null {
   return /^(0o?)?[0-7]{1,4}$/.test(text) && parseOctal(text) <= 0o777 ? null : "expected an octal mode from 0 to 777, like 660 or 0o077";
 }
@@ -73,8 +104,29 @@ export const OPTIONS: readonly OptionSpec[] = [
   { long: "max-connections", metavar: "N", kind: "count", key: "maxConnections", min: 1, help: "most open connections (more: 503)" },
   { long: "root-path", metavar: "PATH", kind: "text", key: "scriptName", help: "where the app is mounted; becomes SCRIPT_NAME", check: checkRootPath, normalize: (t) => t.replace(/\/+$/, "") },
   { long: "server-header", metavar: "VALUE", kind: "text", key: "serverHeader", help: 'the Server header ("" sends none)', check: checkHeaderValue },
+  {
+    long: "forwarded-allow-ips",
+    metavar: "LIST",
+    kind: "text",
+    key: "forwardedAllowIps",
+    help: 'whose Forwarded / X-Forwarded-* headers count: addresses and CIDR ranges, "*" for all (unix socket peers always)',
+    check: checkAllowList,
+  },
+  {
+    long: "proxy-protocol",
+    metavar: "VERSION",
+    kind: "text",
+    key: "proxyProtocol",
+    help: "take HAProxy's PROXY protocol header (v1, v2, or auto for either) from the peers of --forwarded-allow-ips; off: none",
+    check: (t) => (["off", "v1", "v2", "auto"].includes(t) ? null : "expected off, v1, v2 or auto"),
+  },
+  { long: "forwarded-host", key: "forwardedHost", help: "a trusted proxy's forwarded host and port become SERVER_NAME and SERVER_PORT", shownDefault: "off" },
   { long: "access-log", help: "print one access-log line per request to stdout", shownDefault: "off" },
   { long: "validate", help: "check every request against the interface (docs/interface.md); errors name the rule", shownDefault: "off" },
+  { long: "access-logfile", metavar: "FILE", kind: "text", help: 'write one access-log line per request to FILE ("-": stdout, as --access-log does); reopened on SIGUSR1', shownDefault: "none", check: checkFile },
+  { long: "access-logformat", metavar: "FORMAT", kind: "text", key: "accessLogFormat", help: "gunicorn's %(atom)s atoms, or json for one JSON object per line", check: checkAccessFormat },
+  { long: "error-logfile", metavar: "FILE", kind: "text", help: 'write error lines to FILE ("-": stderr); reopened on SIGUSR1', shownDefault: "-", check: checkFile },
+  { long: "log-level", metavar: "LEVEL", kind: "text", help: `the least important error-log lines written: ${LOG_LEVELS.join(", ")}`, shownDefault: "info", check: checkLevel },
   { long: "help", short: "h", help: "show this help and exit" },
   { long: "version", help: "print the version and exit" },
 ];

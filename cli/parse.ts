@@ -4,6 +4,7 @@
 
 import type { CoreOptions } from "../src/server/options.ts";
 import { type Bind, BindError, DEFAULT_BIND, parseBind } from "../runtimes/bind.ts";
+import type { LogArgs, LogLevel } from "./logs.ts";
 import type { CertReqs, TlsFiles } from "../runtimes/tls.ts";
 import { OPTIONS, type OptionSpec, parseOctal } from "./options.ts";
 
@@ -21,7 +22,7 @@ export interface RunArgs {
   listen: ListenArgs;
   /** The CoreOptions the command line set (milliseconds for times); unset ones are absent. */
   core: Partial<CoreOptions>;
-  accessLog: boolean;
+  logs: LogArgs;
   /** --validate: wrap the app in validate() (adapters/validate.ts). */
   validate?: boolean;
 }
@@ -97,6 +98,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   let backlog: number | undefined;
   let accessLog = false;
   let validate = false;
+  const logs: LogArgs = { accessFile: null, errorFile: null, level: "info" };
   const core: Partial<CoreOptions> = {};
   const seen = new Set<string>();
   let onlyPositional = false;
@@ -134,6 +136,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (spec.long === "help") return { help: true };
       if (spec.long === "version") return { version: true };
       if (spec.long === "validate") validate = true;
+      else if (spec.key !== undefined) (core as Record<string, unknown>)[spec.key] = true;
       else accessLog = true;
       continue;
     }
@@ -151,6 +154,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (spec.key === undefined) {
       const value = convert(spec, name, text);
       if (typeof value === "number") backlog = value;
+      else if (spec.long === "access-logfile") logs.accessFile = value;
+      else if (spec.long === "error-logfile") logs.errorFile = value;
+      else if (spec.long === "log-level") logs.level = value as LogLevel;
       else texts[spec.long] = value;
       continue;
     }
@@ -158,8 +164,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
 
   const { module, exportName } = target === undefined ? {} : splitTarget(target);
+  if (accessLog && logs.accessFile === null) logs.accessFile = "-";
   if (binds.length === 0) binds.push(parseBind(DEFAULT_BIND));
-  return { module, exportName, bind: binds[0]!, binds, listen: listenArgs(texts, backlog), core, accessLog, ...(validate ? { validate } : {}) };
+  return { module, exportName, bind: binds[0]!, binds, listen: listenArgs(texts, backlog), core, logs, ...(validate ? { validate } : {}) };
 }
 
 /** The listening settings from the text of their options; TLS options without both files are refused. */

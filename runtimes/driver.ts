@@ -4,6 +4,7 @@
 
 import type { ServerCore } from "../src/server/server.ts";
 import type { Bind } from "./bind.ts";
+import type { FileLog } from "./log-file.ts";
 import type { TlsMaterial } from "./tls.ts";
 
 /** A running server. */
@@ -39,6 +40,15 @@ export interface Platform {
    */
   stdout(line: string): void;
   stderr(line: string): void;
+  /** This process's id. */
+  readonly pid: number;
+  /**
+   * Opens a log file for appending (created when missing), written like stdout: best effort, never
+   * blocking; a failure is reported once on stderr. Throws the runtime's error when it cannot be opened.
+   */
+  openLog(path: string): FileLog;
+  /** Calls `fn` on each SIGUSR1 (logrotate's signal to reopen log files). */
+  onReopen(fn: () => void): void;
   /** Writes what stdout and stderr still hold (waiting about a second at most), then ends the process. */
   exit(code: number): Promise<never>;
   /**

@@ -3,11 +3,25 @@
 // runtimes' platform.ts adds what is its own. Must never touch sockets or parse arguments, and
 // never write to stdout or stderr in a way that can block the event loop or throw.
 
-import { statSync, write } from "node:fs";
+import { close, open, openSync, statSync, write } from "node:fs";
 import { isatty } from "node:tty";
 import { pathToFileURL } from "node:url";
 import type { Platform, RuntimeName } from "./driver.ts";
 import { LogSink, type StreamWriter, drainBoth, standardSinks } from "./log-sink.ts";
+import { type FileApi, type FileHandle, openFileLog } from "./log-file.ts";
+
+function fileHandle(fd: number): FileHandle {
+  return {
+    write: (bytes) => new Promise((resolve, reject) => write(fd, bytes, 0, bytes.length, null, (e, n) => (e === null ? resolve(n) : reject(e)))),
+    close: () => close(fd, () => {}),
+  };
+}
+
+/** Log files through node:fs: opened with O_APPEND, written through the thread pool. */
+const FILES: FileApi = {
+  openSync: (path) => fileHandle(openSync(path, "a", 0o644)),
+  open: (path) => new Promise((resolve, reject) => open(path, "a", 0o644, (e, fd) => (e === null ? resolve(fileHandle(fd)) : reject(e)))),
+};
 
 /**
  * Writes to a file descriptor through the thread pool (fs.write), so a terminal that blocks, or a
@@ -58,6 +72,11 @@ export function processPlatform(runtime: RuntimeName, own: Partial<Platform> = {
         if (code === "EACCES" || code === "EPERM") throw e;
         return false;
       }
+    },
+    pid: process.pid,
+    openLog: (path: string) => openFileLog(path, FILES, sinks().stderr),
+    onReopen(fn) {
+      process.on("SIGUSR1", fn);
     },
     stdout: (line: string) => sinks().stdout.line(line),
     stderr: (line: string) => sinks().stderr.line(line),

@@ -30,7 +30,21 @@ export interface DenoStdStream {
   isTerminal(): boolean;
 }
 
+export interface DenoFile {
+  write(p: Uint8Array): Promise<number>;
+  close(): void;
+}
+
+export interface DenoOpenOptions {
+  append: true;
+  create: true;
+  mode: number;
+}
+
 export interface DenoApi {
+  openSync(path: string, options: DenoOpenOptions): DenoFile;
+  open(path: string, options: DenoOpenOptions): Promise<DenoFile>;
+  readonly pid: number;
   listen(options: { hostname: string; port: number; transport?: "tcp" } | { path: string; transport: "unix" }): DenoListener;
   listenTls(options: { hostname: string; port: number; transport?: "tcp"; cert: string; key: string; alpnProtocols?: string[] }): DenoListener;
   readonly args: string[];
@@ -41,7 +55,7 @@ export interface DenoApi {
   readonly stderr: DenoStdStream;
   readonly errors: { readonly NotCapable: ErrorConstructor; readonly PermissionDenied: ErrorConstructor };
   exit(code?: number): never;
-  addSignalListener(signal: SignalName, handler: () => void): void;
+  addSignalListener(signal: SignalName | "SIGUSR1", handler: () => void): void;
 }
 
 /** The Deno global, as far as the driver uses it. */

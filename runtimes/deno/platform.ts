@@ -6,6 +6,14 @@ import { nextTick } from "node:process";
 import type { Platform, StopCause } from "../driver.ts";
 import { type DenoStdStream, deno } from "./api.ts";
 import { LogSink, type StreamWriter, drainBoth, standardSinks } from "../log-sink.ts";
+import { type FileApi, openFileLog } from "../log-file.ts";
+
+/** Log files through Deno's own files (asynchronous writes run off the event loop). */
+const APPEND = { append: true, create: true, mode: 0o644 } as const;
+const FILES: FileApi = {
+  openSync: (path) => deno.openSync(path, APPEND),
+  open: (path) => deno.open(path, APPEND),
+};
 
 /** Deno's asynchronous writes to stdout and stderr run off the event loop (measured with a pipe nobody reads). */
 function streamWriter(stream: DenoStdStream): StreamWriter {
@@ -47,6 +55,11 @@ export const platform: Platform = {
       if (e instanceof deno.errors.NotCapable || e instanceof deno.errors.PermissionDenied) throw e;
       return false;
     }
+  },
+  pid: deno.pid,
+  openLog: (path: string) => openFileLog(path, FILES, logSinks().stderr),
+  onReopen(fn: () => void): void {
+    deno.addSignalListener("SIGUSR1", fn);
   },
   stdout: (line: string) => logSinks().stdout.line(line),
   stderr: (line: string) => logSinks().stderr.line(line),

@@ -42,6 +42,8 @@ export interface RequestHead {
   readonly keepAlive: boolean;
   /** HTTP/1.1 request with a body that sent `Expect: 100-continue`. */
   readonly expectContinue: boolean;
+  /** The head has a Forwarded or X-Forwarded-For/-Proto/-Host/-Port field (forwarded.ts reads them). */
+  readonly forwarded: boolean;
 }
 
 // Header names the parser acts on, as small integers (cheaper to switch on than strings).
@@ -52,6 +54,7 @@ const K_HOST = 3;
 const K_TRANSFER_ENCODING = 4;
 const K_CONNECTION = 5;
 const K_EXPECT = 6;
+const K_FORWARDING = 7;
 const KINDS: Readonly<Record<string, number>> = {
   CONTENT_TYPE: K_CONTENT_TYPE,
   CONTENT_LENGTH: K_CONTENT_LENGTH,
@@ -59,6 +62,11 @@ const KINDS: Readonly<Record<string, number>> = {
   HTTP_TRANSFER_ENCODING: K_TRANSFER_ENCODING,
   HTTP_CONNECTION: K_CONNECTION,
   HTTP_EXPECT: K_EXPECT,
+  HTTP_FORWARDED: K_FORWARDING,
+  HTTP_X_FORWARDED_FOR: K_FORWARDING,
+  HTTP_X_FORWARDED_PROTO: K_FORWARDING,
+  HTTP_X_FORWARDED_HOST: K_FORWARDING,
+  HTTP_X_FORWARDED_PORT: K_FORWARDING,
 };
 
 interface FieldName {
@@ -103,6 +111,7 @@ export class RequestHeadParser {
     let te: string | null = null;
     let connection = "";
     let expect: string | null = null;
+    let forwarded = false;
     const headEnd = end - 2; // start of the final empty line
     let fieldCount = 0;
     while (i < headEnd) {
@@ -151,6 +160,9 @@ export class RequestHeadParser {
         case K_EXPECT:
           expect = expect === null ? value : expect + ", " + value;
           break;
+        case K_FORWARDING:
+          forwarded = true;
+          break;
       }
       let k = names.length - 1;
       while (k >= 0 && names[k] !== key) k--;
@@ -194,6 +206,7 @@ export class RequestHeadParser {
       fieldCount,
       keepAlive: clientKeepsAlive(connection, minor),
       expectContinue: expectsContinue(expect, minor, body.kind),
+      forwarded,
     };
   }
 }

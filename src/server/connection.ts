@@ -18,11 +18,14 @@ import { type BodyOwner, RequestBody } from "./request-body.ts";
 import { Exchange, type ExchangeHost } from "../wsgi/exchange.ts";
 import type { ResponseStart } from "../wsgi/start-response.ts";
 import { buildEnviron, type ConnectionFacts, type GatewaySettings } from "../wsgi/environ.ts";
+import { BAD_HEADER, Peer } from "./peer.ts";
+import { type Forwarding, applyForwarding } from "../wsgi/forwarding.ts";
 import { ClientDisconnected, HttpError, errorText } from "../errors.ts";
 
 const EMPTY = new Uint8Array(0);
 /** Pipelined bytes held while a request is being answered before the socket is paused. */
 const BACKLOG_HIGH_WATER = 64 * 1024;
+const NO_FIELDS: readonly string[] = Object.freeze([]);
 
 export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, TrackedConnection, TimedConnection {
   private buf: Uint8Array = EMPTY; // received, not yet consumed
@@ -30,6 +33,10 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   private readonly output: Output;
   private readonly response: ResponseWriter;
   private head: RequestHead | null = null; // the request being answered
+  /** The response fields the app gave for the request being answered (for the access log). */
+  private responseFields: readonly string[] = NO_FIELDS;
+  /** When the request being answered started (performance.now()), if the access log wants durations. */
+  private startedAt = 0;
   exchange: Exchange | null = null;
   /** The request body being read (it outlives the exchange while its unread rest is discarded). */
   body: RequestBody | null = null;
@@ -47,13 +54,20 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   deadline: number;
   lastProgressAt = 0;
   requests = 0;
+  /** Who the client is, and whether its forwarding headers count. */
+  private readonly peer: Peer;
+
+  get facts(): ConnectionFacts {
+    return this.peer.facts;
+  }
 
   constructor(
     readonly ctx: ServerContext,
     private readonly transport: Transport,
-    readonly facts: ConnectionFacts,
+    facts: ConnectionFacts,
     private readonly site: GatewaySettings,
   ) {
+    this.peer = new Peer(ctx, facts);
     this.output = new Output(transport, ctx.options.schedule);
     this.response = new ResponseWriter(this.output, ctx);
     // A new connection must deliver its first request head within the head timeout.
@@ -65,6 +79,13 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   received(bytes: Uint8Array): void {
     if (this.finished) return;
     this.buf = this.buf.length === 0 ? bytes : concat2(this.buf, bytes);
+    if (this.peer.awaitingHeader) {
+      // The PROXY protocol header comes first; a bad one closes the connection unanswered.
+      const rest = this.peer.takeHeader(this.buf);
+      if (rest === null) return;
+      this.buf = rest.length === 0 ? EMPTY : rest;
+      if (rest === BAD_HEADER) return this.closeTransport();
+    }
     this.process();
   }
 
@@ -83,6 +104,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   peerFinished(): void {
     this.peerSentFin = true;
     if (this.finished) return;
+    if (this.peer.awaitingHeader) return this.closeTransport();
     const body = this.body;
     if (body !== null && body.reading) this.bodyCutShort(body);
     if (this.exchange === null) this.process();
@@ -172,6 +194,15 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
       }
       if (this.scanner.start === 0) parser.repeated.remember(this.buf, end, head);
     }
+    let forwarding: Forwarding | null = null;
+    if (head.forwarded) {
+      try {
+        forwarding = this.peer.forwarding(head, this.site.urlScheme);
+      } catch (e) {
+        this.reject(e);
+        return false;
+      }
+    }
     this.buf = end === this.buf.length ? EMPTY : this.buf.subarray(end);
     this.scanner.reset();
     this.requests++;
@@ -181,7 +212,11 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     const input = body === null ? EMPTY_INPUT : body.input!;
     this.head = head;
     this.response.code = 0;
-    const ex = new Exchange(this, head, buildEnviron(head, this.facts, input, ctx.errors, this.site), ctx.starts);
+    this.responseFields = NO_FIELDS;
+    if (ctx.accessTimed) this.startedAt = performance.now();
+    const env = buildEnviron(head, this.peer.facts, input, ctx.errors, this.site);
+    if (forwarding !== null) applyForwarding(env, forwarding);
+    const ex = new Exchange(this, head, env, ctx.starts);
     this.exchange = ex;
     this.setTimer(T_EXCHANGE, 0);
     this.lastProgressAt = ctx.now;
@@ -214,6 +249,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
 
   /** Refuses the request: an error response, then close without reading further. */
   reject(e: unknown): void {
+    if (this.peer.awaitingHeader) return this.closeTransport(); // the PROXY header did not come in time: no answer
     const err = e instanceof HttpError ? e : new HttpError(400, "bad request");
     if (!(e instanceof HttpError)) this.ctx.options.log(`tsgi: error: unexpected parser failure: ${String(e)}`);
     this.refuse(err.status, err.detail);
@@ -230,6 +266,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   // ---- ExchangeHost
 
   sendHead(start: ResponseStart, known: readonly Uint8Array[] | null, knownLength: number): void {
+    this.responseFields = start.fields;
     this.response.start(start, this.head!, known, knownLength, this.mayKeepAlive());
   }
 
@@ -254,6 +291,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   }
 
   sendError(status: number, detail: string): void {
+    this.responseFields = NO_FIELDS;
     this.response.replace(status, this.ctx.errorResponse(status, detail, this.head!.method === "HEAD"));
   }
 
@@ -265,7 +303,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     if (this.exchange !== ex) return;
     this.exchange = null;
     const response = this.response;
-    this.ctx.logAccess(this.head!, this.facts, response.code, response.bytesSent);
+    this.ctx.logAccess(ex.environ, response.code, response.bytesSent, this.responseFields, this.startedAt);
     if (!response.keepAlive || ex.broken) this.closeAfterResponse = true;
     const body = this.body;
     if (body !== null && !this.closeAfterResponse) {

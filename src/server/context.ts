@@ -1,12 +1,12 @@
 // What every connection of one server shares: the app, the options, the clock, the parser and the
 // caches, the log sinks. Types only; ServerCore implements it. Must never contain behaviour.
 
-import type { Application, ErrorStream } from "../wsgi/types.ts";
+import type { Application, Environ, ErrorStream } from "../wsgi/types.ts";
 import type { StartCache } from "../wsgi/start-response.ts";
-import type { ConnectionFacts } from "../wsgi/environ.ts";
-import type { RequestHead, RequestHeadParser } from "../http/request-head.ts";
+import type { RequestHeadParser } from "../http/request-head.ts";
 import type { ResponseResources } from "../http/response-writer.ts";
 import type { CoreOptions } from "./options.ts";
+import type { ForwardingRules } from "./forwarding.ts";
 
 /** What the server asks of a connection it tracks. */
 export interface TrackedConnection {
@@ -33,12 +33,16 @@ export interface ServerContext extends ResponseResources {
   readonly parser: RequestHeadParser;
   /** The server's remembered startResponse arguments. */
   readonly starts: StartCache;
+  /** Whose forwarding headers count, and what they change. */
+  readonly forwarding: ForwardingRules;
   /** wsgi.errors, shared by all requests. */
   readonly errors: ErrorStream;
   /** A complete error response with this server's fields (without its body for HEAD). */
   errorResponse(status: number, detail: string, omitBody: boolean): Uint8Array;
-  /** One access-log line for a finished exchange (when enabled): status sent and body bytes. */
-  logAccess(head: RequestHead, facts: ConnectionFacts, status: number, bytes: number): void;
+  /** The access log wants each exchange's duration: a connection notes when each request started. */
+  readonly accessTimed: boolean;
+  /** One access-log line for a finished exchange (when enabled): status sent, body bytes, response fields, start time (performance.now()). */
+  logAccess(environ: Environ, status: number, bytes: number, fields: readonly string[], startedAt: number): void;
   /** The connection is gone. */
   forget(conn: TrackedConnection): void;
 }

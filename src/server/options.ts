@@ -1,6 +1,9 @@
 // Server limits, timeouts and identity, with their defaults. Pure data and a merge function.
 // Must never read the environment or argv (the command line does that through runtimes/).
 
+import { DEFAULT_ACCESS_FORMAT } from "./access-log.ts";
+import type { ProxyProtocolMode } from "../http/proxy-protocol.ts";
+
 /** Everything the core needs to know besides the app. All sizes in bytes, all times in milliseconds. */
 export interface CoreOptions {
   /** Longest request line (method, target, version). Past it: 414. */
@@ -37,6 +40,15 @@ export interface CoreOptions {
   /** environ wsgi.multiprocess. */
   multiprocess: boolean;
   /**
+   * Whose Forwarded / X-Forwarded-* headers (and PROXY protocol headers) count: comma-separated
+   * addresses and CIDR ranges, or "*" for all. A unix socket peer is always trusted.
+   */
+  forwardedAllowIps: string;
+  /** A trusted proxy's forwarded host and port become SERVER_NAME and SERVER_PORT. */
+  forwardedHost: boolean;
+  /** PROXY protocol headers from the peers of forwardedAllowIps: "off", "v1", "v2" or "auto" (either). */
+  proxyProtocol: ProxyProtocolMode;
+  /**
    * Where error lines go (wsgi.errors and the server's own messages). One line per call, no newline.
    * Best effort: what it throws is ignored (resolveOptions wraps it), so a failing log never breaks
    * a request; it should not block either.
@@ -44,6 +56,10 @@ export interface CoreOptions {
   log: (line: string) => void;
   /** Where access-log lines go, or null for none. Wrapped like `log`. */
   accessLog: ((line: string) => void) | null;
+  /** The access-log format: gunicorn's `%(atom)s` atoms, or "json" (src/server/access-log.ts). */
+  accessLogFormat: string;
+  /** This process's id, for the access log's %(p)s. */
+  pid: number;
   /**
    * Runs a task once the current microtask queue has drained (the driver supplies its runtime's
    * cheapest such hook). Response bytes produced in one burst, such as an async generator yielding
@@ -70,8 +86,13 @@ export const DEFAULT_OPTIONS: Readonly<CoreOptions> = Object.freeze({
   scriptName: "",
   runtime: "unknown",
   multiprocess: false,
+  forwardedAllowIps: "127.0.0.1,::1",
+  forwardedHost: false,
+  proxyProtocol: "off",
   log: (line: string) => console.error(line),
   accessLog: null,
+  accessLogFormat: DEFAULT_ACCESS_FORMAT,
+  pid: 0,
   schedule: (task: () => void) => queueMicrotask(task),
 });
 

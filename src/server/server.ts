@@ -6,11 +6,10 @@
 import type { Application } from "../wsgi/types.ts";
 import type { ConnectionHandle, PeerInfo, Transport } from "./transport.ts";
 import type { ServerContext, TrackedConnection } from "./context.ts";
-import type { RequestHead } from "../http/request-head.ts";
-import type { ConnectionFacts } from "../wsgi/environ.ts";
+import type { Environ } from "../wsgi/types.ts";
 import { type CoreOptions, resolveOptions } from "./options.ts";
 import { Connection } from "./connection.ts";
-import { accessLine } from "./access-log.ts";
+import { type AccessFormat, compileAccessFormat } from "./access-log.ts";
 import { type Site, type SiteAddress, connectionFacts, makeSite } from "./site.ts";
 import { RequestHeadParser } from "../http/request-head.ts";
 import { ServerFields } from "../http/server-fields.ts";
@@ -19,6 +18,8 @@ import { errorResponse } from "../http/error-response.ts";
 import { Slab } from "../http/bytes.ts";
 import { StartCache } from "../wsgi/start-response.ts";
 import { ErrorLog } from "../wsgi/error-stream.ts";
+import { ForwardingRules } from "./forwarding.ts";
+import { TrustedProxies } from "./trusted-proxies.ts";
 
 const IGNORE: ConnectionHandle = { received() {}, writable() {}, peerFinished() {}, closed() {} };
 /**
@@ -34,6 +35,10 @@ export class ServerCore implements ServerContext {
   readonly options: CoreOptions;
   readonly errors: ErrorLog;
   readonly parser: RequestHeadParser;
+  readonly forwarding: ForwardingRules;
+  /** The compiled access-log format, or null when there is no access log. */
+  private readonly access: AccessFormat | null;
+  readonly accessTimed: boolean;
   readonly starts: StartCache = new StartCache();
   readonly slab: Slab = new Slab();
   readonly sizeLines: ChunkSizeLines = new ChunkSizeLines();
@@ -74,6 +79,9 @@ export class ServerCore implements ServerContext {
     this.errors = new ErrorLog(o.log);
     this.parser = new RequestHeadParser(o);
     this.fields = new ServerFields(o.serverHeader);
+    this.access = o.accessLog === null ? null : compileAccessFormat(o.accessLogFormat, o.pid);
+    this.accessTimed = this.access?.timed ?? false;
+    this.forwarding = new ForwardingRules(new TrustedProxies(o.forwardedAllowIps), o);
     this.defaultSite = makeSite(o, { serverName: o.serverName, serverPort: o.serverPort });
     const positive = [o.headTimeout, o.bodyTimeout, o.keepAliveTimeout, o.responseTimeout].filter((t) => t > 0);
     this.tickMs = Math.max(10, Math.min(1000, Math.floor(Math.min(...positive, 4000) / 4)));
@@ -139,9 +147,16 @@ export class ServerCore implements ServerContext {
     }
   }
 
-  logAccess(head: RequestHead, facts: ConnectionFacts, status: number, bytes: number): void {
+  logAccess(environ: Environ, status: number, bytes: number, fields: readonly string[], startedAt: number): void {
     const sink = this.options.accessLog;
-    if (sink !== null) sink(accessLine(head, facts, status, bytes, this.now));
+    const access = this.access;
+    if (sink === null || access === null) return;
+    const duration = access.timed ? performance.now() - startedAt : 0;
+    try {
+      sink(access.line({ environ, status, bytes, fields, now: Date.now(), duration }));
+    } catch {
+      // An app's environ value whose String() throws (%({key}e)s): the line is lost, not the request.
+    }
   }
 
   /**

@@ -39,7 +39,7 @@ export function makeSite(o: CoreOptions, address: SiteAddress): Site {
   };
 }
 
-const UNIX_FACTS: ConnectionFacts = Object.freeze({ remoteAddress: "", remotePort: "", peerCert: null });
+const UNIX_FACTS: ConnectionFacts = Object.freeze({ remoteAddress: "", remotePort: "", peerAddress: "", peerPort: "", peerCert: null });
 
 /** The facts of a connection accepted on `site`. */
 export function connectionFacts(site: Site, peer: PeerInfo): ConnectionFacts {
@@ -47,5 +47,6 @@ export function connectionFacts(site: Site, peer: PeerInfo): ConnectionFacts {
   let addr = peer.remoteAddress;
   // An IPv4 client of a dual-stack ([::]) listener: the runtime reports ::ffff:a.b.c.d.
   if (addr.startsWith("::ffff:") && addr.includes(".")) addr = addr.slice(7);
-  return { remoteAddress: addr, remotePort: String(peer.remotePort), peerCert: peer.peerCert ?? null };
+  const port = String(peer.remotePort);
+  return { remoteAddress: addr, remotePort: port, peerAddress: addr, peerPort: port, peerCert: peer.peerCert ?? null };
 }

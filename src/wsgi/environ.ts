@@ -12,6 +12,10 @@ const VERSION = Object.freeze([1, 0]) as unknown as [1, 0];
 export interface ConnectionFacts {
   readonly remoteAddress: string;
   readonly remotePort: string;
+  /** The socket's peer (tsgi.peer_addr); differs from remoteAddress after a PROXY protocol header. */
+  readonly peerAddress: string;
+  /** The socket peer's port (tsgi.peer_port); "" on a unix socket. */
+  readonly peerPort: string;
   /** The subject of the client's TLS certificate, when it sent one (tsgi.peer_cert). */
   readonly peerCert: string | null;
 }
@@ -55,6 +59,8 @@ export function buildEnviron(head: RequestHead, facts: ConnectionFacts, input: I
     "wsgi.file_wrapper": fileWrapper,
     "tsgi.runtime": o.runtime,
     "tsgi.raw_uri": head.rawTarget,
+    "tsgi.peer_addr": facts.peerAddress,
+    "tsgi.peer_port": facts.peerPort,
   };
   if (o.https === true) {
     env.HTTPS = "on";

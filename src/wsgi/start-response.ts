@@ -19,6 +19,8 @@ const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** What startResponse accepted: the head the HTTP layer sends, and its status text. */
 export interface ResponseStart extends ResponseHead {
   readonly status: string;
+  /** The header names and values, flattened, as given (a copy: the app may change its array). */
+  readonly fields: readonly string[];
 }
 
 /** Checks startResponse's arguments; throws a TypeError that names the problem. */
@@ -49,7 +51,9 @@ export function validateStart(status: unknown, headers: unknown): ResponseStart 
   }
   const code = (status.charCodeAt(0) - 48) * 100 + (status.charCodeAt(1) - 48) * 10 + (status.charCodeAt(2) - 48);
   const prefix = encodePrefix(status, headers as [string, string][]);
-  return { status, code, contentLength, hasDate, hasServer, prefix, last: null };
+  const fields: string[] = [];
+  for (const [name, value] of headers as [string, string][]) fields.push(name, value);
+  return { status, code, contentLength, hasDate, hasServer, prefix, last: null, fields };
 }
 
 /** How many accepted status/header combinations a server remembers. */
@@ -58,7 +62,7 @@ const REMEMBERED = 16;
 interface Remembered {
   status: string;
   /** The header names and values, flattened, as given. */
-  flat: string[];
+  flat: readonly string[];
   start: ResponseStart;
 }
 
@@ -74,9 +78,7 @@ export class StartCache {
       if (hit !== null) return hit;
     }
     const start = validateStart(status, headers);
-    const flat: string[] = [];
-    for (const [name, value] of headers as [string, string][]) flat.push(name, value);
-    const entry = { status: start.status, flat, start };
+    const entry = { status: start.status, flat: start.fields, start };
     if (this.entries.length < REMEMBERED) this.entries.push(entry);
     else this.entries[this.next] = entry;
     this.next = (this.next + 1) % REMEMBERED;

@@ -88,7 +88,7 @@ export interface Environ {
   SERVER_PORT: string;
   /** "HTTP/1.1" or "HTTP/1.0" as sent by the client. */
   SERVER_PROTOCOL: string;
-  /** The peer address ("" for a unix socket). */
+  /** The client's address: the peer's ("" for a unix socket), or what a trusted proxy said. */
   REMOTE_ADDR: string;
   /** The peer port as a string. */
   REMOTE_PORT: string;
@@ -109,6 +109,10 @@ export interface Environ {
   "tsgi.runtime": string;
   /** The request-target exactly as sent (before decoding), like gunicorn's RAW_URI. */
   "tsgi.raw_uri": string;
+  /** The address of the socket's peer (a proxy, when REMOTE_ADDR came from its headers); "" on a unix socket. */
+  "tsgi.peer_addr": string;
+  /** The socket peer's port ("" on a unix socket). */
+  "tsgi.peer_port": string;
   /** One HTTP_* key per request header: HTTP_HOST, HTTP_USER_AGENT, ... */
   [key: `HTTP_${string}`]: string;
   /** Further keys that middleware or the server add (PEP 3333 allows extensions). */

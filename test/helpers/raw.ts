@@ -236,10 +236,10 @@ export class RawClient {
     });
   }
 
-  /** Connect to 127.0.0.1:port (or a unix socket path). */
-  static connect(port: number | string, host = "127.0.0.1"): Promise<RawClient> {
+  /** Connect to 127.0.0.1:port (or a unix socket path), optionally from `localAddress` (such as 127.0.0.2). */
+  static connect(port: number | string, host = "127.0.0.1", localAddress?: string): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = typeof port === "string" ? net.connect({ path: port }) : net.connect({ port, host });
+      const socket = typeof port === "string" ? net.connect({ path: port }) : net.connect({ port, host, localAddress });
       const fail = (err: Error) => reject(err);
       socket.once("error", fail);
       socket.once("connect", () => {

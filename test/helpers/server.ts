@@ -31,16 +31,19 @@ function childEnv(): NodeJS.ProcessEnv {
   return { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", DENO_NO_UPDATE_CHECK: "1", DENO_NO_PROMPT: "1" };
 }
 
+/** An argument that makes Deno write a file: a unix socket, a log file. */
+const needsWrite = (a: string): boolean => a.startsWith("unix:") || a === "--access-logfile" || a === "--error-logfile";
+
 /** The command line that runs `serve.ts` (or dist/serve.js) on `runtime` with `args`. */
 export function command(runtime: Runtime, args: string[]): { file: string; argv: string[] } {
   switch (runtime) {
     case "bun":
       return { file: BUN, argv: ["serve.ts", ...args] };
     case "deno":
-      // Deno needs write permission to create a unix socket file, and --allow-sys to set the umask (documented in the README).
+      // Deno needs write permission to create a unix socket file or write a log file, and --allow-sys to set the umask (documented in the README).
       return {
         file: DENO,
-        argv: ["run", "--allow-net", "--allow-read", ...(args.some((a) => a.startsWith("unix:")) ? ["--allow-write"] : []), ...(args.includes("--umask") ? ["--allow-sys"] : []), "serve.ts", ...args],
+        argv: ["run", "--allow-net", "--allow-read", ...(args.some(needsWrite) ? ["--allow-write"] : []), ...(args.includes("--umask") ? ["--allow-sys"] : []), "serve.ts", ...args],
       };
     case "node":
       return { file: NODE, argv: ["dist/serve.js", ...args] };

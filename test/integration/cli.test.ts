@@ -77,6 +77,13 @@ const OPTIONS: [string, string | null][] = [
   ["--server-header", "tsgi"],
   ["--access-log", null],
   ["--validate", null],
+  ["--forwarded-allow-ips", "127.0.0.1,::1"],
+  ["--forwarded-host", null],
+  ["--proxy-protocol", "off"],
+  ["--access-logfile", "none"],
+  ["--access-logformat", null],
+  ["--error-logfile", "-"],
+  ["--log-level", "info"],
   ["--help", null],
   ["--version", null],
 ];
@@ -122,6 +129,11 @@ describe.each(RUNTIMES)("command line (%s)", (runtime) => {
     ["a bad bind address", ["-b", "nowhere", "test/apps/stream.ts"]],
     ["a port out of range", ["-b", "127.0.0.1:70000", "test/apps/stream.ts"]],
     ["two modules", ["test/apps/stream.ts", "test/apps/body.ts"]],
+    ["a name in --forwarded-allow-ips", ["--forwarded-allow-ips", "127.0.0.1,localhost", "test/apps/stream.ts"]],
+    ["a bad CIDR prefix", ["--forwarded-allow-ips", "10.0.0.0/33", "test/apps/stream.ts"]],
+    ["an unknown access-log atom", ["--access-logformat", "%(h)s %(nope)s", "test/apps/stream.ts"]],
+    ["a bad PROXY protocol version", ["--proxy-protocol", "v3", "test/apps/stream.ts"]],
+    ["a bad log level", ["--log-level", "loud", "test/apps/stream.ts"]],
   ])("usage error (%s): one error line, exit 2", async (_name, args) => {
     expectStartupError(await runCli(runtime, args), 2);
   });

@@ -2,7 +2,7 @@
 // process with a generated config (its own prefix, temp dirs and error log; loopback ports only):
 // HTTP/1.1 upstreams with keep-alive, over TCP and over a unix socket; X-Forwarded-For and
 // X-Forwarded-Proto set by nginx reach the app as HTTP_X_FORWARDED_FOR / _PROTO (what the app sees
-// today: trusted-proxy handling is not part of this test); a chunked upload and a streamed response
+// and, nginx being a trusted proxy on loopback or a unix socket, as REMOTE_ADDR); a chunked upload and a streamed response
 // pass through it. Skipped, with the reason printed, where there is no nginx binary.
 // It must never leave nginx or a server running: both are stopped in afterAll, killed if need be.
 import { execFile } from "node:child_process";
@@ -144,7 +144,8 @@ describe.skipIf(NGINX === null).each(RUNTIMES)("nginx in front (%s)", (runtime: 
     expect(first).toMatchObject({ PATH_INFO: "/env", SERVER_PROTOCOL: "HTTP/1.1", HTTP_X_FORWARDED_FOR: "192.0.2.7, 127.0.0.1", HTTP_X_FORWARDED_PROTO: "http" });
     expect(first).not.toHaveProperty("HTTP_CONNECTION");
     if (via === "unix") {
-      expect(first).toMatchObject({ REMOTE_ADDR: "", REMOTE_PORT: "", SERVER_NAME: sock, SERVER_PORT: "" });
+      // nginx is trusted (a unix socket peer): the client it names is REMOTE_ADDR; the socket's peer has no address.
+      expect(first).toMatchObject({ REMOTE_ADDR: "192.0.2.7", REMOTE_PORT: "", "tsgi.peer_addr": "", "tsgi.peer_port": "", SERVER_NAME: sock, SERVER_PORT: "" });
       // nginx's upstream keep-alive: the server's end of the connection (its inode, from ss) stays the same, and open, across requests.
       const inodes = new Set<string>(await serverEnds(sock));
       for (let i = 0; i < 3; i++) {
@@ -153,10 +154,11 @@ describe.skipIf(NGINX === null).each(RUNTIMES)("nginx in front (%s)", (runtime: 
       }
       expect(inodes.size).toBe(1);
     } else {
-      expect(first).toMatchObject({ REMOTE_ADDR: "127.0.0.1", SERVER_NAME: "127.0.0.1" });
+      // nginx on loopback is trusted: the client it names is REMOTE_ADDR; the socket's peer is nginx.
+      expect(first).toMatchObject({ REMOTE_ADDR: "192.0.2.7", REMOTE_PORT: "", "tsgi.peer_addr": "127.0.0.1", SERVER_NAME: "127.0.0.1" });
       // nginx's upstream keep-alive: later requests come over the same connection (the same peer port).
-      const ports = new Set<string>([first.REMOTE_PORT!]);
-      for (let i = 0; i < 3; i++) ports.add((JSON.parse((await curl(url("/tcp/env"))).stdout) as Env).REMOTE_PORT!);
+      const ports = new Set<string>([first["tsgi.peer_port"] as string]);
+      for (let i = 0; i < 3; i++) ports.add((JSON.parse((await curl(url("/tcp/env"))).stdout) as Env)["tsgi.peer_port"] as string);
       expect(ports.size).toBe(1);
     }
   });

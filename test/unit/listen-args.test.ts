@@ -75,13 +75,13 @@ describe("Site and connection facts", () => {
 
   test("a unix socket's peers have empty REMOTE_ADDR and REMOTE_PORT, never a made-up 0", () => {
     const site = makeSite(o, { serverName: "/run/a.sock", serverPort: "", unix: true });
-    expect(connectionFacts(site, { remoteAddress: "", remotePort: 0 })).toEqual({ remoteAddress: "", remotePort: "", peerCert: null });
+    expect(connectionFacts(site, { remoteAddress: "", remotePort: 0 })).toEqual({ remoteAddress: "", remotePort: "", peerAddress: "", peerPort: "", peerCert: null });
   });
 
   test("an IPv4 client of a dual-stack listener is plain IPv4; IPv6 peers are as they are; the certificate subject is kept", () => {
     const site = makeSite(o, { serverName: "::", serverPort: "80" });
-    expect(connectionFacts(site, { remoteAddress: "::ffff:192.0.2.1", remotePort: 5 })).toEqual({ remoteAddress: "192.0.2.1", remotePort: "5", peerCert: null });
+    expect(connectionFacts(site, { remoteAddress: "::ffff:192.0.2.1", remotePort: 5 })).toEqual({ remoteAddress: "192.0.2.1", remotePort: "5", peerAddress: "192.0.2.1", peerPort: "5", peerCert: null });
     expect(connectionFacts(site, { remoteAddress: "::ffff:c000:201", remotePort: 5 }).remoteAddress).toBe("::ffff:c000:201");
-    expect(connectionFacts(site, { remoteAddress: "2001:db8::1", remotePort: 6, peerCert: "CN=x" })).toEqual({ remoteAddress: "2001:db8::1", remotePort: "6", peerCert: "CN=x" });
+    expect(connectionFacts(site, { remoteAddress: "2001:db8::1", remotePort: 6, peerCert: "CN=x" })).toEqual({ remoteAddress: "2001:db8::1", remotePort: "6", peerAddress: "2001:db8::1", peerPort: "6", peerCert: "CN=x" });
   });
 });
