@@ -10,17 +10,10 @@ import { VERSION } from "./options.ts";
 import { type RunArgs, UsageError, parseArgs } from "./parse.ts";
 import { helpText } from "./help.ts";
 import { Fatal, loadApp, oneLine } from "./load-app.ts";
-
-/** Exit code of a stop forced by a second signal: 128 + the signal's number, as a shell reports a process that signal ended. */
-const FORCED_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
-
-/**
- * Stop requests this close together are one: a Ctrl-C reaches a child of `bun run` twice, from the
- * terminal (which signals the whole process group) and relayed by `bun run` (measured: the same
- * millisecond), and other launchers relay signals too. A request is acted on once this long has
- * passed; those that arrive meanwhile are the same one.
- */
-const SAME_REQUEST_MS = 200;
+import { FORCED_EXIT, onStopRequest, requests } from "./stop-signals.ts";
+import { workerRole } from "./worker-messages.ts";
+import { runWorker } from "./worker.ts";
+import { supervise } from "./supervisor.ts";
 
 async function start(driver: Driver, args: RunArgs): Promise<{ core: ServerCore; listener: Listener }> {
   const platform = driver.platform;
@@ -31,10 +24,6 @@ async function start(driver: Driver, args: RunArgs): Promise<{ core: ServerCore;
   } catch (err) {
     throw new Fatal(oneLine(err), 1);
   }
-}
-
-function requests(n: number): string {
-  return n === 1 ? "1 request" : `${n} requests`;
 }
 
 /**
@@ -70,15 +59,7 @@ function stopOnSignals(platform: Platform, listener: Listener, core: ServerCore)
     platform.stderr(`tsgi: ${cause} while stopping: stopping at once${inFlight === 0 ? "" : `, cutting ${requests(inFlight)} short`}`);
     void platform.exit(FORCED_EXIT[cause]);
   };
-  let settling = false;
-  platform.onStop((cause) => {
-    if (settling) return;
-    settling = true;
-    setTimeout(() => {
-      settling = false;
-      act(cause);
-    }, SAME_REQUEST_MS);
-  });
+  onStopRequest(platform, act);
 }
 
 export async function main(): Promise<void> {
@@ -86,7 +67,14 @@ export async function main(): Promise<void> {
   const platform = driver.platform;
   let running: { core: ServerCore; listener: Listener };
   try {
-    const parsed = parseArgs(platform.argv());
+    const argv = platform.argv();
+    const role = workerRole(argv);
+    const channel = platform.supervisor();
+    if (role !== null && channel !== null) {
+      const parsed = parseArgs(argv.slice(1));
+      if ("module" in parsed) return await runWorker(driver, parsed, role, channel);
+    }
+    const parsed = parseArgs(argv);
     if ("help" in parsed) {
       platform.stdout(helpText());
       return;
@@ -95,6 +83,8 @@ export async function main(): Promise<void> {
       platform.stdout(`tsgi ${VERSION}`);
       return;
     }
+    const workers = parsed.workers === "auto" ? platform.cpuCount() : parsed.workers;
+    if (workers > 1) return await supervise(platform, parsed, argv, workers);
     running = await start(driver, parsed);
   } catch (err) {
     if (err instanceof UsageError || err instanceof Fatal) {

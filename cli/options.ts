@@ -52,6 +52,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { long: "max-connections", metavar: "N", kind: "count", key: "maxConnections", min: 1, help: "most open connections (more: 503)" },
   { long: "root-path", metavar: "PATH", kind: "text", key: "scriptName", help: "where the app is mounted; becomes SCRIPT_NAME", check: checkRootPath, normalize: (t) => t.replace(/\/+$/, "") },
   { long: "server-header", metavar: "VALUE", kind: "text", key: "serverHeader", help: 'the Server header ("" sends none)', check: checkHeaderValue },
+  { long: "workers", short: "w", metavar: "N", help: "worker processes serving the app on the same address (auto: one per CPU); above 1 a supervisor runs them", shownDefault: "1" },
+  { long: "timeout", metavar: "SECONDS", kind: "seconds", min: 0, help: "with workers: kill and replace a worker whose event loop makes no progress this long (0 = never)", shownDefault: "30" },
   { long: "access-log", help: "print one access-log line per request to stdout", shownDefault: "off" },
   { long: "help", short: "h", help: "show this help and exit" },
   { long: "version", help: "print the version and exit" },

@@ -16,7 +16,14 @@ export interface RunArgs {
   /** The CoreOptions the command line set (milliseconds for times); unset ones are absent. */
   core: Partial<CoreOptions>;
   accessLog: boolean;
+  /** --workers: how many worker processes ("auto": one per CPU); 1 runs no supervisor. */
+  workers: number | "auto";
+  /** --timeout in milliseconds: the supervisor's watchdog (0 = off). */
+  timeout: number;
 }
+
+/** --timeout's default: gunicorn's worker timeout. */
+export const DEFAULT_WORKER_TIMEOUT_MS = 30_000;
 
 export type ParsedArgs = { help: true } | { version: true } | RunArgs;
 
@@ -78,6 +85,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   let target: string | undefined;
   let bind: Bind | undefined;
   let accessLog = false;
+  let workers: number | "auto" = 1;
+  let timeout = DEFAULT_WORKER_TIMEOUT_MS;
   const core: Partial<CoreOptions> = {};
   const seen = new Set<string>();
   let onlyPositional = false;
@@ -128,12 +137,28 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       bind = bindFrom(name, text);
       continue;
     }
+    if (spec.long === "workers") {
+      workers = workersFrom(name, text);
+      continue;
+    }
+    if (spec.long === "timeout") {
+      timeout = convert(spec, name, text) as number;
+      continue;
+    }
     (core as Record<string, unknown>)[spec.key as string] = convert(spec, name, text);
   }
 
   if (target === undefined) throw new UsageError("missing MODULE (usage: serve [options] MODULE[:NAME]; see --help)");
   const { module, exportName } = splitTarget(target);
-  return { module, exportName, bind: bind ?? parseBind(DEFAULT_BIND), core, accessLog };
+  return { module, exportName, bind: bind ?? parseBind(DEFAULT_BIND), core, accessLog, workers, timeout };
+}
+
+/** --workers N (at least 1) or "auto". */
+function workersFrom(flag: string, text: string): number | "auto" {
+  if (text === "auto") return "auto";
+  const n = Number(text);
+  if (!INTEGER.test(text) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag}: expected a whole number of at least 1 or "auto", got ${JSON.stringify(text)}`);
+  return n;
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;

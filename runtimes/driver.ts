@@ -15,6 +15,8 @@ export interface Listener {
 
 export type RuntimeName = "bun" | "deno" | "node";
 export type SignalName = "SIGINT" | "SIGTERM";
+/** The signals a supervisor acts on besides stopping: reload, one worker more, one fewer. */
+export type ControlSignal = "SIGHUP" | "SIGTTIN" | "SIGTTOU";
 /** Why the process is asked to stop: a signal, or (under `bun run`) the parent process went away. */
 export type StopCause = SignalName | "parent exited";
 
@@ -48,10 +50,56 @@ export interface Platform {
   importModule(absPath: string): Promise<Record<string, unknown>>;
   /** Runs `task` after the current microtask queue has drained (CoreOptions.schedule). */
   afterMicrotasks(task: () => void): void;
+  /** How many CPUs this process may use (`--workers auto`). */
+  cpuCount(): number;
+  /** Calls `fn` on each delivery of `signal` (a supervisor's reload and worker-count signals). */
+  onSignal(signal: ControlSignal, fn: () => void): void;
+  /**
+   * Starts this program again as a worker process with `args` as its user arguments, with a message
+   * channel to it; its stdout and stderr are this process's. Node forks through node:cluster, so the
+   * workers' listeners share one socket; Bun and Deno start a plain child that listens with reusePort.
+   */
+  spawnWorker(args: readonly string[]): WorkerProcess;
+  /**
+   * How workers listen on one address: "shared" (Node: node:cluster hands every worker the socket
+   * the supervisor holds; a port 0 is the same port for all, and unix sockets work) or "reuse-port"
+   * (Bun, Deno: each binds its own socket with SO_REUSEPORT, TCP only, so the workers after the
+   * first need the real port).
+   */
+  readonly workerListen: "shared" | "reuse-port";
+  /** In a worker process, the channel to its supervisor; null when this process has none. */
+  supervisor(): SupervisorChannel | null;
+}
+
+/** A worker process as its supervisor sees it. Messages are plain JSON-like objects. */
+export interface WorkerProcess {
+  readonly pid: number;
+  send(message: object): void;
+  onMessage(fn: (message: unknown) => void): void;
+  /** Called once when the process has ended: its exit code, or the signal that ended it. */
+  onExit(fn: (code: number | null, signal: string | null) => void): void;
+  kill(signal: "SIGKILL" | "SIGTERM"): void;
+}
+
+/** A worker's channel to its supervisor. */
+export interface SupervisorChannel {
+  send(message: object): void;
+  onMessage(fn: (message: unknown) => void): void;
+  /** Called once when the supervisor is gone (the channel closed). */
+  onDisconnect(fn: () => void): void;
+}
+
+/** How a listener is opened. */
+export interface ListenOptions {
+  /**
+   * Several processes listen on this address (workers): Bun and Deno set SO_REUSEPORT; a Node
+   * worker shares its supervisor's socket through node:cluster and needs nothing.
+   */
+  readonly shared?: boolean;
 }
 
 /** What each runtime's driver provides. */
 export interface Driver {
-  listen(core: ServerCore, bind: Bind): Promise<Listener>;
+  listen(core: ServerCore, bind: Bind, options?: ListenOptions): Promise<Listener>;
   readonly platform: Platform;
 }

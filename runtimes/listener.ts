@@ -43,13 +43,13 @@ export function listenFailure(bind: Bind, err: unknown): Error {
  * against its working directory (Deno) rather than the path as given (Node, Bun).
  */
 export function checkingPathLength(listen: Driver["listen"], absolute?: { cwd(): string }): Driver["listen"] {
-  return async (core, bind) => {
+  return async (core, bind, options) => {
     if (bind.kind === "unix") {
       const bound = absolute === undefined ? bind.path : resolve(absolute.cwd(), bind.path);
       const problem = unixPathProblem(bound, platform(), bound === bind.path ? "the path" : `the path resolved against the working directory (${bound})`);
       if (problem !== null) throw listenFailure(bind, new Error(problem));
     }
-    return await listen(core, bind);
+    return await listen(core, bind, options);
   };
 }
 

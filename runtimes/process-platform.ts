@@ -8,6 +8,7 @@ import { isatty } from "node:tty";
 import { pathToFileURL } from "node:url";
 import type { Platform, RuntimeName } from "./driver.ts";
 import { LogSink, type StreamWriter, drainBoth, standardSinks } from "./log-sink.ts";
+import { cpuCount, parentChannel, spawnWithChannel } from "./worker-process.ts";
 
 /**
  * Writes to a file descriptor through the thread pool (fs.write), so a terminal that blocks, or a
@@ -72,6 +73,14 @@ export function processPlatform(runtime: RuntimeName, own: Partial<Platform> = {
     async importModule(absPath: string): Promise<Record<string, unknown>> {
       return (await import(pathToFileURL(absPath).href)) as Record<string, unknown>;
     },
+    cpuCount,
+    onSignal(signal, fn) {
+      process.on(signal, fn);
+    },
+    // The same runtime and script again (Bun: `bun serve.ts`; Node overrides this with node:cluster).
+    spawnWorker: (args) => spawnWithChannel(process.execPath, [process.argv[1]!, ...args]),
+    supervisor: parentChannel,
+    workerListen: "reuse-port",
     ...own,
   };
 }

@@ -12,7 +12,7 @@ import { existsSync, unlinkSync } from "node:fs";
 import type { ServerCore } from "../../src/server/server.ts";
 import { Slab } from "../../src/http/bytes.ts";
 import type { Bind } from "../bind.ts";
-import type { Listener } from "../driver.ts";
+import type { ListenOptions, Listener } from "../driver.ts";
 import { listenFailure, listenerFor } from "../listener.ts";
 import { HIGH_WATER, SocketConnection } from "../socket-connection.ts";
 import { STAGING_MAX, StagingPool, joinRuns } from "../gather.ts";
@@ -249,15 +249,24 @@ function handlers(core: ServerCore, shared: Shared): SocketHandler<BunConnection
   };
 }
 
+/**
+ * SO_REUSEPORT for a listener that workers share. Bun.listen takes `reusePort` on Linux (checked
+ * with Bun 1.4.5: a second listener on the port then binds, without it "address in use"), though
+ * its types list it only for Bun.serve.
+ */
+function reusePort(options: ListenOptions): object {
+  return options.shared === true ? { reusePort: true } : {};
+}
+
 /** Starts listening; resolves once bound (with the real port when port 0 was asked for). */
-export async function listen(core: ServerCore, bind: Bind): Promise<Listener> {
+export async function listen(core: ServerCore, bind: Bind, options: ListenOptions = {}): Promise<Listener> {
   const shared: Shared = { log: core.options.log, slab: new Slab(), staging: new StagingPool() };
   const socket = handlers(core, shared);
   let server: { port?: number; stop(closeActive?: boolean): void };
   try {
     server = bind.kind === "unix"
       ? Bun.listen<BunConnection | undefined>({ unix: bind.path, allowHalfOpen: true, socket })
-      : Bun.listen<BunConnection | undefined>({ hostname: bind.host, port: bind.port, allowHalfOpen: true, socket });
+      : Bun.listen<BunConnection | undefined>({ hostname: bind.host, port: bind.port, allowHalfOpen: true, socket, ...reusePort(options) });
   } catch (err) {
     throw listenFailure(bind, err);
   }

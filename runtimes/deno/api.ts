@@ -1,7 +1,7 @@
 // The few Deno APIs the Deno driver uses, declared here: tsc runs with Bun and Node types only.
 // Types only; must never contain behaviour.
 
-import type { SignalName } from "../driver.ts";
+import type { ControlSignal, SignalName } from "../driver.ts";
 
 export interface DenoNetAddr {
   transport: string;
@@ -31,7 +31,7 @@ export interface DenoStdStream {
 }
 
 export interface DenoApi {
-  listen(options: { hostname: string; port: number; transport?: "tcp" } | { path: string; transport: "unix" }): DenoListener;
+  listen(options: { hostname: string; port: number; transport?: "tcp"; reusePort?: boolean } | { path: string; transport: "unix" }): DenoListener;
   readonly args: string[];
   cwd(): string;
   statSync(path: string): { isFile: boolean };
@@ -40,7 +40,11 @@ export interface DenoApi {
   readonly stderr: DenoStdStream;
   readonly errors: { readonly NotCapable: ErrorConstructor; readonly PermissionDenied: ErrorConstructor };
   exit(code?: number): never;
-  addSignalListener(signal: SignalName, handler: () => void): void;
+  addSignalListener(signal: SignalName | ControlSignal, handler: () => void): void;
+  execPath(): string;
+  /** The file: URL of the main module (serve.ts). */
+  readonly mainModule: string;
+  readonly permissions: { querySync(descriptor: { name: string }): { state: "granted" | "prompt" | "denied" } };
 }
 
 /** The Deno global, as far as the driver uses it. */

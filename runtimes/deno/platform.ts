@@ -3,9 +3,11 @@
 // write to stdout or stderr in a way that can block the event loop or throw.
 
 import { nextTick } from "node:process";
+import { fileURLToPath } from "node:url";
 import type { Platform, StopCause } from "../driver.ts";
 import { type DenoStdStream, deno } from "./api.ts";
 import { LogSink, type StreamWriter, drainBoth, standardSinks } from "../log-sink.ts";
+import { cpuCount, parentChannel, spawnWithChannel } from "../worker-process.ts";
 
 /** Deno's asynchronous writes to stdout and stderr run off the event loop (measured with a pipe nobody reads). */
 function streamWriter(stream: DenoStdStream): StreamWriter {
@@ -30,6 +32,25 @@ function fileUrl(absPath: string): string {
   const url = new URL("file:///");
   url.pathname = absPath;
   return url.href;
+}
+
+/** The permissions a Deno worker may be given: those this process holds in whole. */
+const PERMISSIONS = ["read", "write", "net", "env", "run", "sys", "ffi"] as const;
+
+/**
+ * The command line of a Deno worker: this process's permissions where they are granted in whole
+ * (`--allow-net`, ...; one granted for a list of hosts or paths cannot be read back and is not passed
+ * on), `--unstable-net` for Deno.listen's reusePort (sockets.ts), then serve.ts and `args`.
+ */
+function workerArgv(args: readonly string[]): string[] {
+  const flags = PERMISSIONS.filter((name) => {
+    try {
+      return deno.permissions.querySync({ name }).state === "granted";
+    } catch {
+      return false;
+    }
+  }).map((name) => `--allow-${name}`);
+  return ["run", ...flags, "--unstable-net", fileURLToPath(deno.mainModule), ...args];
 }
 
 export const platform: Platform = {
@@ -61,4 +82,11 @@ export const platform: Platform = {
   async importModule(absPath: string): Promise<Record<string, unknown>> {
     return (await import(fileUrl(absPath))) as Record<string, unknown>;
   },
+  cpuCount,
+  onSignal(signal, fn): void {
+    deno.addSignalListener(signal, fn);
+  },
+  spawnWorker: (args) => spawnWithChannel(deno.execPath(), workerArgv(args)),
+  supervisor: parentChannel,
+  workerListen: "reuse-port",
 };

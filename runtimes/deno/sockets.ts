@@ -6,7 +6,7 @@
 import type { ServerCore } from "../../src/server/server.ts";
 import { Slab } from "../../src/http/bytes.ts";
 import type { Bind } from "../bind.ts";
-import type { Listener } from "../driver.ts";
+import type { ListenOptions, Listener } from "../driver.ts";
 import { listenFailure, listenerFor } from "../listener.ts";
 import { HIGH_WATER, SocketConnection } from "../socket-connection.ts";
 import { STAGING_MAX, StagingPool, fitsStaging, joinRuns } from "../gather.ts";
@@ -282,11 +282,16 @@ async function acceptLoop(core: ServerCore, listener: DenoListener, shared: Shar
   }
 }
 
-/** Starts listening; resolves once bound (with the real port when port 0 was asked for). */
-export async function listen(core: ServerCore, bind: Bind): Promise<Listener> {
+/**
+ * A listener that workers share sets `reusePort` (SO_REUSEPORT), which Deno.listen accepts only with
+ * `--unstable-net` (Deno 2.9: "Unstable API 'Deno.listen({ reusePort: true })'"): the supervisor
+ * starts Deno workers with that flag (platform.ts). Resolves once bound (with the real port when
+ * port 0 was asked for).
+ */
+export async function listen(core: ServerCore, bind: Bind, options: ListenOptions = {}): Promise<Listener> {
   let listener: DenoListener;
   try {
-    listener = bind.kind === "unix" ? deno.listen({ transport: "unix", path: bind.path }) : deno.listen({ hostname: bind.host, port: bind.port, transport: "tcp" });
+    listener = bind.kind === "unix" ? deno.listen({ transport: "unix", path: bind.path }) : deno.listen({ hostname: bind.host, port: bind.port, transport: "tcp", ...(options.shared === true ? { reusePort: true } : {}) });
   } catch (err) {
     throw listenFailure(bind, err);
   }

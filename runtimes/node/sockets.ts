@@ -135,7 +135,10 @@ function accept(core: ServerCore, socket: Socket, slab: Slab): void {
   }
 }
 
-/** Starts listening; resolves once bound (with the real port when port 0 was asked for). */
+/**
+ * Starts listening; resolves once bound (with the real port when port 0 was asked for). A worker
+ * (ListenOptions.shared) needs nothing more: node:cluster shares its supervisor's socket.
+ */
 export function listen(core: ServerCore, bind: Bind): Promise<Listener> {
   const slab = new Slab();
   const server: Server = createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: HIGH_WATER }, (socket) => accept(core, socket, slab));

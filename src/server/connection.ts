@@ -4,7 +4,7 @@
 // Must never call a runtime API (only its Transport) and never run two exchanges at once.
 
 import type { ConnectionHandle, Transport } from "./transport.ts";
-import type { ServerContext, TrackedConnection } from "./context.ts";
+import type { BusyRequest, ServerContext, TrackedConnection } from "./context.ts";
 import { Output } from "./output.ts";
 import { type TimedConnection, T_DISCARD, T_EXCHANGE, T_HEAD, T_IDLE, type TimerKind, judge } from "./timeouts.ts";
 import { HeadScanner } from "../http/head-scanner.ts";
@@ -46,6 +46,8 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   timer: TimerKind = T_IDLE;
   deadline: number;
   lastProgressAt = 0;
+  /** When the request being answered started (the coarse clock). */
+  private startedAt = 0;
   requests = 0;
   readonly facts: ConnectionFacts;
 
@@ -179,7 +181,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     const ex = new Exchange(this, head, buildEnviron(head, this.facts, input, ctx.errors, ctx.options), ctx.starts);
     this.exchange = ex;
     this.setTimer(T_EXCHANGE, 0);
-    this.lastProgressAt = ctx.now;
+    this.lastProgressAt = this.startedAt = ctx.now;
     ex.run(ctx.app);
     return true;
   }
@@ -347,6 +349,12 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
 
   tick(now: number): void {
     judge(this, now);
+  }
+
+  busyWith(): BusyRequest | null {
+    const head = this.head;
+    if (this.exchange === null || head === null) return null;
+    return { method: head.method, path: head.path, startedAt: this.startedAt };
   }
 
   /** Graceful stop: close now if idle, otherwise after the current response. */

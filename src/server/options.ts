@@ -36,6 +36,10 @@ export interface CoreOptions {
   runtime: string;
   /** environ wsgi.multiprocess. */
   multiprocess: boolean;
+  /** environ tsgi.worker: this worker's index (0 when there is one process). */
+  worker: number;
+  /** environ tsgi.generation: how many reloads (SIGHUP) came before this worker's code was loaded. */
+  generation: number;
   /**
    * Where error lines go (wsgi.errors and the server's own messages). One line per call, no newline.
    * Best effort: what it throws is ignored (resolveOptions wraps it), so a failing log never breaks
@@ -70,6 +74,8 @@ export const DEFAULT_OPTIONS: Readonly<CoreOptions> = Object.freeze({
   scriptName: "",
   runtime: "unknown",
   multiprocess: false,
+  worker: 0,
+  generation: 0,
   log: (line: string) => console.error(line),
   accessLog: null,
   schedule: (task: () => void) => queueMicrotask(task),

@@ -5,7 +5,7 @@
 
 import type { Application } from "../wsgi/types.ts";
 import type { ConnectionHandle, PeerInfo, Transport } from "./transport.ts";
-import type { ServerContext, TrackedConnection } from "./context.ts";
+import type { BusyRequest, ServerContext, TrackedConnection } from "./context.ts";
 import type { RequestHead } from "../http/request-head.ts";
 import type { ConnectionFacts } from "../wsgi/environ.ts";
 import { type CoreOptions, resolveOptions } from "./options.ts";
@@ -68,6 +68,17 @@ export class ServerCore implements ServerContext {
     let n = 0;
     for (const c of this.connections) if (c.exchange !== null) n++;
     return n;
+  }
+
+  /** The requests being answered now, at most `limit` of them (for a watchdog's report; not on the hot path). */
+  busyRequests(limit: number): BusyRequest[] {
+    const out: BusyRequest[] = [];
+    for (const c of this.connections) {
+      if (out.length >= limit) break;
+      const busy = c.busyWith();
+      if (busy !== null) out.push(busy);
+    }
+    return out;
   }
 
   /** A driver accepted a socket. Over the connection limit (or shutting down) it is answered 503 and closed. */

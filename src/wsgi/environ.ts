@@ -22,6 +22,8 @@ export interface GatewaySettings {
   readonly urlScheme: string;
   readonly multiprocess: boolean;
   readonly runtime: string;
+  readonly worker: number;
+  readonly generation: number;
 }
 
 export function buildEnviron(head: RequestHead, facts: ConnectionFacts, input: InputStream, errors: ErrorStream, o: GatewaySettings): Environ {
@@ -51,6 +53,8 @@ export function buildEnviron(head: RequestHead, facts: ConnectionFacts, input: I
     "wsgi.file_wrapper": fileWrapper,
     "tsgi.runtime": o.runtime,
     "tsgi.raw_uri": head.rawTarget,
+    "tsgi.worker": o.worker,
+    "tsgi.generation": o.generation,
   };
   const names = head.names;
   const values = head.values;

@@ -109,6 +109,10 @@ export interface Environ {
   "tsgi.runtime": string;
   /** The request-target exactly as sent (before decoding), like gunicorn's RAW_URI. */
   "tsgi.raw_uri": string;
+  /** This worker process's index, 0..N-1 (0 with one process). */
+  "tsgi.worker": number;
+  /** How many reloads (SIGHUP) came before the serving code was loaded: 0 at start. */
+  "tsgi.generation": number;
   /** One HTTP_* key per request header: HTTP_HOST, HTTP_USER_AGENT, ... */
   [key: `HTTP_${string}`]: string;
   /** Further keys that middleware or the server add (PEP 3333 allows extensions). */

@@ -1,0 +1,81 @@
+// A worker process under a supervisor: loads the app afresh, listens on the shared address, says
+// "ready" (or why it failed) over its channel, sends a heartbeat with the requests it is serving,
+// and stops gracefully when the supervisor says so, when its supervisor is gone, or on SIGTERM.
+// Must never print a ready line or decide about other workers (supervisor.ts does).
+
+import { createCore } from "../runtimes/index.ts";
+import type { Driver, SupervisorChannel } from "../runtimes/driver.ts";
+import { parseBind } from "../runtimes/bind.ts";
+import type { RunArgs } from "./parse.ts";
+import { Fatal, loadApp, oneLine } from "./load-app.ts";
+import { type WorkerMessage, type WorkerRole, isStop } from "./worker-messages.ts";
+
+/** How often a worker says it is alive: often enough for the watchdog to judge --timeout, at most once a second. */
+export function beatInterval(timeoutMs: number): number {
+  return timeoutMs > 0 ? Math.max(50, Math.min(1000, Math.floor(timeoutMs / 4))) : 1000;
+}
+
+/** The most requests a heartbeat names (the watchdog's log line). */
+const BUSY_REPORTED = 8;
+
+export async function runWorker(driver: Driver, args: RunArgs, role: WorkerRole, channel: SupervisorChannel): Promise<void> {
+  const platform = driver.platform;
+  const send = (m: WorkerMessage): void => channel.send(m);
+  const fail = async (line: string, code: number): Promise<never> => {
+    send({ t: "failed", line, code });
+    return await platform.exit(code);
+  };
+  let listener;
+  let core;
+  try {
+    const app = await loadApp(platform, args);
+    core = createCore(
+      app,
+      { ...args.core, accessLog: args.accessLog ? platform.stdout : null, multiprocess: true, worker: role.index, generation: role.generation },
+      platform,
+    );
+    const bind = role.bind !== undefined ? parseBind(role.bind) : args.bind;
+    try {
+      listener = await driver.listen(core, bind, { shared: true });
+    } catch (err) {
+      throw new Fatal(oneLine(err), 1);
+    }
+  } catch (err) {
+    if (err instanceof Fatal) return await fail(err.message, err.code);
+    return await fail(oneLine(err), 1);
+  }
+  const server = core;
+  const open = listener;
+  let stopping = false;
+  const beat = (): void => {
+    const busy = server.busyRequests(BUSY_REPORTED).map((b) => [b.method, b.path, b.startedAt] as const);
+    send({ t: "beat", inFlight: server.requestsInFlight, busy });
+  };
+  const heartbeat = setInterval(beat, beatInterval(args.timeout));
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    open.close().then(
+      () => {
+        clearInterval(heartbeat);
+        return platform.exit(0);
+      },
+      (err: unknown) => {
+        platform.stderr(`tsgi: error: worker ${role.index}: shutdown failed: ${oneLine(err)}`);
+        return platform.exit(1);
+      },
+    );
+  };
+  channel.onMessage((m) => {
+    if (isStop(m)) stop();
+  });
+  // Without its supervisor nobody would stop or replace this worker: finish and go.
+  channel.onDisconnect(stop);
+  // A terminal's Ctrl-C signals the whole process group: the supervisor decides for its workers.
+  // SIGTERM sent to this worker alone stops it gracefully (and the supervisor starts another).
+  platform.onStop((cause) => {
+    if (cause !== "SIGINT") stop();
+  });
+  send({ t: "ready", url: open.url });
+  beat();
+}
