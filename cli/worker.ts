@@ -25,6 +25,16 @@ export async function runWorker(driver: Driver, args: RunArgs, role: WorkerRole,
     send({ t: "failed", line, code });
     return await platform.exit(code);
   };
+  // Listen for "stop" at once: a worker told to stop while it starts stops as soon as it listens.
+  let stopWanted = false;
+  let stop = (): void => {
+    stopWanted = true;
+  };
+  channel.onMessage((m) => {
+    if (isStop(m)) stop();
+  });
+  // Without its supervisor nobody would stop or replace this worker: finish and go.
+  channel.onDisconnect(() => stop());
   let listener;
   let core;
   try {
@@ -52,7 +62,7 @@ export async function runWorker(driver: Driver, args: RunArgs, role: WorkerRole,
     send({ t: "beat", inFlight: server.requestsInFlight, busy });
   };
   const heartbeat = setInterval(beat, beatInterval(args.timeout));
-  const stop = (): void => {
+  stop = (): void => {
     if (stopping) return;
     stopping = true;
     open.close().then(
@@ -66,11 +76,6 @@ export async function runWorker(driver: Driver, args: RunArgs, role: WorkerRole,
       },
     );
   };
-  channel.onMessage((m) => {
-    if (isStop(m)) stop();
-  });
-  // Without its supervisor nobody would stop or replace this worker: finish and go.
-  channel.onDisconnect(stop);
   // A terminal's Ctrl-C signals the whole process group: the supervisor decides for its workers.
   // SIGTERM sent to this worker alone stops it gracefully (and the supervisor starts another).
   platform.onStop((cause) => {
@@ -78,4 +83,5 @@ export async function runWorker(driver: Driver, args: RunArgs, role: WorkerRole,
   });
   send({ t: "ready", url: open.url });
   beat();
+  if (stopWanted) stop();
 }

@@ -37,8 +37,20 @@ export function command(runtime: Runtime, args: string[]): { file: string; argv:
     case "bun":
       return { file: BUN, argv: ["serve.ts", ...args] };
     case "deno":
-      // Deno needs write permission to create a unix socket file (documented in the README).
-      return { file: DENO, argv: ["run", "--allow-net", "--allow-read", ...(args.some((a) => a.startsWith("unix:")) ? ["--allow-write"] : []), "serve.ts", ...args] };
+      // Deno needs write permission to create a unix socket file (documented in the README), and
+      // run and env permission to start worker processes.
+      return {
+        file: DENO,
+        argv: [
+          "run",
+          "--allow-net",
+          "--allow-read",
+          ...(args.some((a) => a.startsWith("unix:")) ? ["--allow-write"] : []),
+          ...(args.some((a) => a === "-w" || a.startsWith("--workers")) ? ["--allow-run", "--allow-env"] : []),
+          "serve.ts",
+          ...args,
+        ],
+      };
     case "node":
       return { file: NODE, argv: ["dist/serve.js", ...args] };
   }

@@ -1,0 +1,155 @@
+// Worker processes on every runtime, with real processes and sockets: `-w 2` serves from both
+// workers; a worker killed with SIGKILL under load is replaced and only requests it held can fail;
+// a worker whose event loop is stuck is killed by the watchdog (--timeout) and named with its
+// request; SIGTERM lets slow requests finish, then exit 0; SIGHUP under keep-alive load (a client
+// that retries only a request whose kept-alive connection closed before any response byte) loses
+// nothing and the new code answers. Failure counts are printed for the report.
+// It must never leave a server running and never wait on a clock (it polls real requests).
+import http from "node:http";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { RUNTIMES, type Server, startServer } from "../helpers/server.ts";
+import { pollUntil } from "../helpers/poll.ts";
+import { startLoad, who } from "../helpers/load.ts";
+
+const APP = "test/apps/workers.ts";
+const tmp = mkdtempSync(path.join(tmpdir(), "tsgi-workers-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function listening(runtime: string, n: number): RegExp {
+  return new RegExp(`^tsgi: listening on http://127\\.0\\.0\\.1:(\\d+) \\(${runtime}, ${n} workers\\)$`);
+}
+
+async function start(runtime: (typeof RUNTIMES)[number], args: string[], app = APP): Promise<Server> {
+  return await startServer(runtime, app, { args: ["-w", "2", ...args], listening: listening(runtime, 2) });
+}
+
+/** Polls until a request is answered by worker `index` (new connections spread over the workers). */
+async function answerFrom(url: string, done: (w: Awaited<ReturnType<typeof who>>) => boolean, what: string) {
+  return await pollUntil(() => who(url).catch(() => null), (w) => w !== null && done(w), what, 20_000) as Awaited<ReturnType<typeof who>>;
+}
+
+/** A slow request: resolves `started` at the first response byte, `done` with the whole body. */
+function slowRequest(url: string): { started: Promise<void>; done: Promise<string> } {
+  let started!: () => void;
+  const startedP = new Promise<void>((r) => (started = r));
+  const done = new Promise<string>((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        let body = "";
+        res.setEncoding("latin1");
+        res.on("data", (c: string) => {
+          if (body === "") started();
+          body += c;
+        });
+        res.on("end", () => resolve(body));
+        res.on("error", reject);
+      })
+      .on("error", reject);
+  });
+  return { started: startedP, done };
+}
+
+describe.each(RUNTIMES)("%s", (runtime) => {
+  test("-w 2: both workers answer, wsgi.multiprocess is true, the ready line counts them", async () => {
+    const server = await start(runtime, []);
+    try {
+      const seen = new Set<number>();
+      await answerFrom(server.url, (w) => {
+        expect(w.multiprocess).toBe(true);
+        expect(w.generation).toBe(0);
+        seen.add(w.worker);
+        return seen.has(0) && seen.has(1);
+      }, "answers from workers 0 and 1");
+      expect([...seen].sort()).toEqual([0, 1]);
+    } finally {
+      expect((await server.stop()).code).toBe(0);
+    }
+  }, 60_000);
+
+  test("SIGKILL of one worker under load: it is replaced; only requests it held can fail", async () => {
+    const server = await start(runtime, []);
+    const lanes = 4;
+    const load = startLoad(server.url + "/", { lanes, keepAlive: false });
+    try {
+      const victim = await answerFrom(server.url, (w) => w.worker === 1, "an answer from worker 1");
+      const mark = server.stderrMark();
+      process.kill(victim.pid, "SIGKILL");
+      await server.waitForStderr(new RegExp(`^tsgi: worker 1 \\(pid ${victim.pid}\\) was killed by SIGKILL; starting another`), mark);
+      const replacement = await answerFrom(server.url, (w) => w.worker === 1 && w.pid !== victim.pid, "an answer from the new worker 1");
+      expect(replacement.pid).not.toBe(victim.pid);
+      const okBefore = load.stats.ok;
+      await pollUntil(() => who(server.url), () => load.stats.ok > okBefore + 50, "50 more answers under load");
+    } finally {
+      const stats = await load.stop();
+      console.log(`[workers] ${runtime} SIGKILL under load: ${stats.ok} ok, ${stats.failures.length} failed ${JSON.stringify(stats.failures)}`);
+      // At most one request per lane was in flight when the worker died.
+      expect(stats.failures.length).toBeLessThanOrEqual(lanes);
+      expect((await server.stop()).code).toBe(0);
+    }
+  }, 90_000);
+
+  test("--timeout 2: a worker stuck in a loop is killed, named with its request, and replaced; the other keeps serving", async () => {
+    const server = await start(runtime, ["--timeout", "2"]);
+    try {
+      const mark = server.stderrMark();
+      const stuck = http.get(server.url + "/block?after=1200", { agent: false });
+      stuck.on("error", () => {});
+      // The other worker answers meanwhile (a connection that lands on the stuck one fails when it is killed: tried again).
+      const first = await pollUntil(() => who(server.url).catch(() => null), (w) => w !== null, "an answer while one worker is stuck", 20_000);
+      expect(first!.multiprocess).toBe(true);
+      const line = await server.waitForStderr(/^tsgi: worker \d \(pid \d+\) made no progress for [\d.]+ s \(--timeout 2\); killing it; it was serving GET \/block \([\d.]+ s\)$/, mark);
+      const index = Number(/worker (\d)/.exec(line)![1]);
+      const pid = Number(/pid (\d+)/.exec(line)![1]);
+      await server.waitForStderr(new RegExp(`^tsgi: worker ${index} \\(pid ${pid}\\) was killed by SIGKILL \\(watchdog\\); starting another`), mark);
+      const fresh = await answerFrom(server.url, (w) => w.worker === index && w.pid !== pid, "an answer from the replacement");
+      expect(fresh.pid).not.toBe(pid);
+    } finally {
+      expect((await server.stop()).code).toBe(0);
+    }
+  }, 120_000);
+
+  test("SIGTERM with slow requests in flight: all complete, then exit 0", async () => {
+    const server = await start(runtime, ["--timeout", "2"]);
+    const slow = Array.from({ length: 4 }, () => slowRequest(server.url + "/slow?ms=1500"));
+    await Promise.all(slow.map((s) => s.started));
+    const mark = server.stderrMark();
+    server.proc.kill("SIGTERM");
+    await server.waitForStderr(/^tsgi: SIGTERM: stopping 2 workers/, mark);
+    const bodies = await Promise.all(slow.map((s) => s.done));
+    for (const body of bodies) expect(JSON.parse(body).multiprocess).toBe(true);
+    const exit = await server.proc.waitExit();
+    expect(exit.code, server.stderr()).toBe(0);
+  }, 60_000);
+
+  test("SIGHUP under keep-alive load: no request fails (idempotent retry on a closed kept-alive connection only), the new code answers", async () => {
+    const file = path.join(tmp, `app-${runtime}.mjs`);
+    const source = (version: string) =>
+      `export default function app(environ, startResponse) {\n` +
+      `  startResponse("200 OK", [["Content-Type", "application/json"]]);\n` +
+      `  return [new TextEncoder().encode(JSON.stringify({ worker: environ["tsgi.worker"], generation: environ["tsgi.generation"], multiprocess: environ["wsgi.multiprocess"], pid: process.pid, version: ${JSON.stringify(version)} }))];\n` +
+      `}\n`;
+    writeFileSync(file, source("old"));
+    const server = await start(runtime, [], file);
+    const load = startLoad(server.url + "/", { lanes: 4, keepAlive: true });
+    try {
+      await pollUntil(() => who(server.url), () => load.stats.ok > 100, "100 answers under load");
+      writeFileSync(file, source("new"));
+      const mark = server.stderrMark();
+      server.proc.kill("SIGHUP");
+      await server.waitForStderr(/^tsgi: SIGHUP: generation 1 serving; 2 workers of the previous one draining$/, mark, 30_000);
+      const fresh = await answerFrom(server.url, (w) => w.generation === 1, "an answer from generation 1");
+      expect(fresh.version).toBe("new");
+      const okBefore = load.stats.ok;
+      await pollUntil(() => who(server.url), () => load.stats.ok > okBefore + 200 && load.stats.answers.at(-1)?.generation === 1, "the load answered by generation 1");
+      expect(load.stats.answers.at(-1)?.version).toBe("new");
+    } finally {
+      const stats = await load.stop();
+      console.log(`[workers] ${runtime} SIGHUP under keep-alive load: ${stats.ok} ok, ${stats.retried} retried, ${stats.failures.length} failed ${JSON.stringify(stats.failures)}`);
+      expect(stats.failures).toEqual([]);
+      expect((await server.stop()).code).toBe(0);
+    }
+  }, 120_000);
+});
