@@ -54,6 +54,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { long: "server-header", metavar: "VALUE", kind: "text", key: "serverHeader", help: 'the Server header ("" sends none)', check: checkHeaderValue },
   { long: "workers", short: "w", metavar: "N", help: "worker processes serving the app on the same address (auto: one per CPU); above 1 a supervisor runs them", shownDefault: "1" },
   { long: "timeout", metavar: "SECONDS", kind: "seconds", min: 0, help: "with workers: kill and replace a worker whose event loop makes no progress this long (0 = never)", shownDefault: "30" },
+  { long: "max-requests", metavar: "N", kind: "count", min: 0, help: "with workers: replace a worker after about N requests, the new one listening first (0 = never)", shownDefault: "0" },
+  { long: "max-requests-jitter", metavar: "N", kind: "count", min: 0, help: "add 0..N at random to --max-requests per worker, so workers are not replaced together", shownDefault: "0" },
   { long: "access-log", help: "print one access-log line per request to stdout", shownDefault: "off" },
   { long: "help", short: "h", help: "show this help and exit" },
   { long: "version", help: "print the version and exit" },

@@ -20,6 +20,9 @@ export interface RunArgs {
   workers: number | "auto";
   /** --timeout in milliseconds: the supervisor's watchdog (0 = off). */
   timeout: number;
+  /** --max-requests and --max-requests-jitter (0: a worker is never replaced for its count). */
+  maxRequests: number;
+  maxRequestsJitter: number;
 }
 
 /** --timeout's default: gunicorn's worker timeout. */
@@ -87,6 +90,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   let accessLog = false;
   let workers: number | "auto" = 1;
   let timeout = DEFAULT_WORKER_TIMEOUT_MS;
+  let maxRequests = 0;
+  let maxRequestsJitter = 0;
   const core: Partial<CoreOptions> = {};
   const seen = new Set<string>();
   let onlyPositional = false;
@@ -145,12 +150,18 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       timeout = convert(spec, name, text) as number;
       continue;
     }
+    if (spec.long === "max-requests" || spec.long === "max-requests-jitter") {
+      const n = convert(spec, name, text) as number;
+      if (spec.long === "max-requests") maxRequests = n;
+      else maxRequestsJitter = n;
+      continue;
+    }
     (core as Record<string, unknown>)[spec.key as string] = convert(spec, name, text);
   }
 
   if (target === undefined) throw new UsageError("missing MODULE (usage: serve [options] MODULE[:NAME]; see --help)");
   const { module, exportName } = splitTarget(target);
-  return { module, exportName, bind: bind ?? parseBind(DEFAULT_BIND), core, accessLog, workers, timeout };
+  return { module, exportName, bind: bind ?? parseBind(DEFAULT_BIND), core, accessLog, workers, timeout, maxRequests, maxRequestsJitter };
 }
 
 /** --workers N (at least 1) or "auto". */

@@ -149,6 +149,9 @@ export class Supervisor {
         w.inFlight = m.inFlight;
         w.busy = m.busy;
         return;
+      case "retire":
+        void this.retire(w, m.served);
+        return;
     }
   }
 
@@ -260,6 +263,21 @@ export class Supervisor {
     for (const w of old) this.drain(w);
     this.reloading = false;
     this.platform.stderr(`tsgi: SIGHUP: generation ${generation} serving; ${workersText(old.length)} of the previous one draining`);
+  }
+
+  /** --max-requests: the replacement listens first, then `w` drains. If it cannot start, `w` keeps serving. */
+  private async retire(w: Worker, served: number): Promise<void> {
+    if (this.stopping || w.state !== "ready" || w.generation !== this.generation || w.index >= this.target) return;
+    this.platform.stderr(`tsgi: worker ${w.index} (pid ${w.proc.pid}) served ${served} requests (--max-requests); replacing it`);
+    let fresh: Worker;
+    try {
+      fresh = this.spawn(w.index, this.generation, true);
+      await this.ready(fresh);
+    } catch (err) {
+      this.platform.stderr(`tsgi: worker ${w.index}: its replacement failed, it keeps serving: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    if (w.state === "ready") this.drain(w);
   }
 
   /** SIGTTIN / SIGTTOU: one worker more or fewer (at least one). */

@@ -20,7 +20,9 @@ export type WorkerMessage =
   | { readonly t: "ready"; readonly url: string }
   | { readonly t: "failed"; readonly line: string; readonly code: number }
   /** The heartbeat: the event loop runs; what it is serving. */
-  | { readonly t: "beat"; readonly inFlight: number; readonly busy: readonly BusyReport[] };
+  | { readonly t: "beat"; readonly inFlight: number; readonly busy: readonly BusyReport[] }
+  /** --max-requests reached: asks for a replacement, then to be drained. */
+  | { readonly t: "retire"; readonly served: number };
 
 export type SupervisorMessage = { readonly t: "stop" };
 
@@ -42,7 +44,7 @@ function isObject(m: unknown): m is { t?: unknown } {
 
 export function asWorkerMessage(m: unknown): WorkerMessage | null {
   if (!isObject(m)) return null;
-  return m.t === "ready" || m.t === "failed" || m.t === "beat" ? (m as WorkerMessage) : null;
+  return m.t === "ready" || m.t === "failed" || m.t === "beat" || m.t === "retire" ? (m as WorkerMessage) : null;
 }
 
 export function isStop(m: unknown): m is SupervisorMessage {

@@ -57,9 +57,16 @@ export async function runWorker(driver: Driver, args: RunArgs, role: WorkerRole,
   const server = core;
   const open = listener;
   let stopping = false;
+  // --max-requests, checked at each heartbeat: "about N requests", at no cost per request.
+  const retireAt = args.maxRequests > 0 ? args.maxRequests + Math.floor(Math.random() * (args.maxRequestsJitter + 1)) : 0;
+  let retiring = false;
   const beat = (): void => {
     const busy = server.busyRequests(BUSY_REPORTED).map((b) => [b.method, b.path, b.startedAt] as const);
     send({ t: "beat", inFlight: server.requestsInFlight, busy });
+    if (retireAt > 0 && !retiring && server.requestsStarted >= retireAt) {
+      retiring = true;
+      send({ t: "retire", served: server.requestsStarted });
+    }
   };
   const heartbeat = setInterval(beat, beatInterval(args.timeout));
   stop = (): void => {

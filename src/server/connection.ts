@@ -172,6 +172,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     this.buf = end === this.buf.length ? EMPTY : this.buf.subarray(end);
     this.scanner.reset();
     this.requests++;
+    ctx.requestsStarted++;
     // The body is fed by loop() once the app runs, so what happens never depends on how the bytes arrived.
     const body = head.bodyKind === BODY_NONE ? null : new RequestBody(head, ctx.options, this);
     this.body = body;

@@ -32,6 +32,8 @@ export interface BusyRequest {
 export interface ServerContext extends ResponseResources {
   readonly app: Application;
   readonly options: CoreOptions;
+  /** Requests started on this server so far (a worker's --max-requests). */
+  requestsStarted: number;
   /** The time of the last tick in ms: coarse, cheap, good enough for deadlines. */
   readonly now: number;
   readonly shuttingDown: boolean;

@@ -30,6 +30,7 @@ export class ServerCore implements ServerContext {
   readonly sizeLines = new ChunkSizeLines();
   private readonly fields: ServerFields;
   now = Date.now();
+  requestsStarted = 0;
   shuttingDown = false;
   private readonly connections = new Set<TrackedConnection>();
   private ticker: ReturnType<typeof setInterval> | null = null;

@@ -25,6 +25,13 @@ export interface LoadStats {
 
 const REQUEST_MS = 10_000;
 
+/**
+ * The mark of a failure on a new connection reset before any response byte: with SO_REUSEPORT
+ * (Bun, Deno) a connection still in the backlog of a listener that closes is reset by Linux unless
+ * net.ipv4.tcp_migrate_req is 1.
+ */
+export const NEW_CONNECTION_RESET = " (new connection reset before any response byte)";
+
 type Outcome = { who: Who } | { error: string; retryable: boolean };
 
 function once(agent: http.Agent | false, url: string): Promise<Outcome> {
@@ -53,7 +60,8 @@ function once(agent: http.Agent | false, url: string): Promise<Outcome> {
       gotByte = true;
     });
     req.on("error", (err: NodeJS.ErrnoException) => {
-      resolve({ error: `${err.code ?? ""} ${err.message}${req.reusedSocket ? " (reused connection)" : ""}`, retryable: req.reusedSocket && !gotByte });
+      const where = req.reusedSocket ? " (reused connection)" : gotByte || err.code !== "ECONNRESET" ? "" : NEW_CONNECTION_RESET;
+      resolve({ error: `${err.code ?? ""} ${err.message}${where}`, retryable: req.reusedSocket && !gotByte });
     });
   });
 }
