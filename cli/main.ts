@@ -84,7 +84,7 @@ export async function main(): Promise<void> {
       return;
     }
     const workers = parsed.workers === "auto" ? platform.cpuCount() : parsed.workers;
-    if (workers > 1) return await supervise(platform, parsed, argv, workers);
+    if (workers > 1 || parsed.reload) return await supervise(platform, parsed, argv, workers);
     running = await start(driver, parsed);
   } catch (err) {
     if (err instanceof UsageError || err instanceof Fatal) {

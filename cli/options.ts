@@ -56,6 +56,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { long: "timeout", metavar: "SECONDS", kind: "seconds", min: 0, help: "with workers: kill and replace a worker whose event loop makes no progress this long (0 = never)", shownDefault: "30" },
   { long: "max-requests", metavar: "N", kind: "count", min: 0, help: "with workers: replace a worker after about N requests, the new one listening first (0 = never)", shownDefault: "0" },
   { long: "max-requests-jitter", metavar: "N", kind: "count", min: 0, help: "add 0..N at random to --max-requests per worker, so workers are not replaced together", shownDefault: "0" },
+  { long: "reload", help: "development: restart the workers when a .ts/.js/.mjs file under the app's folder changes", shownDefault: "off" },
   { long: "access-log", help: "print one access-log line per request to stdout", shownDefault: "off" },
   { long: "help", short: "h", help: "show this help and exit" },
   { long: "version", help: "print the version and exit" },

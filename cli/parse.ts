@@ -23,6 +23,8 @@ export interface RunArgs {
   /** --max-requests and --max-requests-jitter (0: a worker is never replaced for its count). */
   maxRequests: number;
   maxRequestsJitter: number;
+  /** --reload: a supervisor restarts the workers when a source file under the app's folder changes. */
+  reload: boolean;
 }
 
 /** --timeout's default: gunicorn's worker timeout. */
@@ -91,6 +93,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   let workers: number | "auto" = 1;
   let timeout = DEFAULT_WORKER_TIMEOUT_MS;
   let maxRequests = 0;
+  let reload = false;
   let maxRequestsJitter = 0;
   const core: Partial<CoreOptions> = {};
   const seen = new Set<string>();
@@ -128,7 +131,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (inline !== undefined) throw new UsageError(`${name} takes no value`);
       if (spec.long === "help") return { help: true };
       if (spec.long === "version") return { version: true };
-      accessLog = true;
+      if (spec.long === "reload") reload = true;
+      else accessLog = true;
       continue;
     }
     let text = inline;
@@ -161,7 +165,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 
   if (target === undefined) throw new UsageError("missing MODULE (usage: serve [options] MODULE[:NAME]; see --help)");
   const { module, exportName } = splitTarget(target);
-  return { module, exportName, bind: bind ?? parseBind(DEFAULT_BIND), core, accessLog, workers, timeout, maxRequests, maxRequestsJitter };
+  return { module, exportName, bind: bind ?? parseBind(DEFAULT_BIND), core, accessLog, workers, timeout, maxRequests, maxRequestsJitter, reload };
 }
 
 /** --workers N (at least 1) or "auto". */

@@ -1,10 +1,11 @@
-// The supervisor of `--workers N` (N > 1): starts the workers (the first alone, so a port 0 is
-// known to the rest), prints the ready line, replaces a worker that exits unexpectedly (with a
-// backoff) or whose heartbeat stops (--timeout), and acts on signals: SIGTERM/SIGINT stop all
-// gracefully (a second stops at once), SIGHUP reloads (new workers listen before old ones drain),
-// SIGTTIN/SIGTTOU add or remove a worker. Must never load the app or listen itself (workers do),
-// and reaches processes only through the Platform.
+// The supervisor of `--workers N` (N > 1, or --reload): starts the workers (the first alone, so a
+// port 0 is known to the rest), prints the ready line, replaces a worker that exits unexpectedly
+// (with a backoff) or whose heartbeat stops (--timeout), and acts on signals: SIGTERM/SIGINT stop
+// all gracefully (a second stops at once), SIGHUP reloads (new workers listen before old ones
+// drain), SIGTTIN/SIGTTOU add or remove a worker; with --reload, a changed source file reloads too.
+// Must never load the app or listen itself (workers do), and reaches processes only through the Platform.
 
+import { dirname, resolve } from "node:path";
 import type { Platform, StopCause, WorkerProcess } from "../runtimes/driver.ts";
 import { type Bind, formatBind } from "../runtimes/bind.ts";
 import { DEFAULT_OPTIONS } from "../src/server/options.ts";
@@ -102,7 +103,8 @@ export class Supervisor {
   }
 
   private spawn(index: number, generation: number, strict: boolean): Worker {
-    const role = { index, generation, ...(index === 0 && generation === 0 ? {} : { bind: formatBind(this.bind) }) };
+    // Every worker after the first listens where the first did (its real port when port 0 was asked for).
+    const role = { index, generation, ...(this.workers.size === 0 && !this.running ? {} : { bind: formatBind(this.bind) }) };
     let proc: WorkerProcess;
     try {
       proc = this.platform.spawnWorker([workerArg(role), ...this.argv]);
@@ -205,7 +207,11 @@ export class Supervisor {
   private listenForSignals(): void {
     this.running = true;
     onStopRequest(this.platform, (cause) => this.stop(cause));
-    this.platform.onSignal("SIGHUP", () => void this.reload());
+    this.platform.onSignal("SIGHUP", () => void this.reload("SIGHUP"));
+    if (this.args.reload) {
+      const dir = dirname(resolve(this.platform.cwd(), this.args.module));
+      this.platform.watchSources(dir, (file) => void this.reload(`${file} changed`));
+    }
     this.platform.onSignal("SIGTTIN", () => this.resize(this.target + 1));
     this.platform.onSignal("SIGTTOU", () => this.resize(this.target - 1));
   }
@@ -238,16 +244,16 @@ export class Supervisor {
   }
 
   /** SIGHUP: a new generation of workers loads the app afresh and listens; only then the old ones drain. */
-  private async reload(): Promise<void> {
+  private async reload(cause: string): Promise<void> {
     if (this.stopping) return;
     if (this.reloading) {
-      this.platform.stderr("tsgi: SIGHUP: a reload is under way; ignored");
+      this.platform.stderr(`tsgi: ${cause}: a reload is under way; ignored`);
       return;
     }
     this.reloading = true;
     const old = this.current();
     const generation = ++this.generation;
-    this.platform.stderr(`tsgi: SIGHUP: reloading (generation ${generation}, ${workersText(this.target)})`);
+    this.platform.stderr(`tsgi: ${cause}: reloading (generation ${generation}, ${workersText(this.target)})`);
     const fresh: Worker[] = [];
     try {
       for (let i = 0; i < this.target; i++) fresh.push(this.spawn(i, generation, true));
@@ -257,12 +263,12 @@ export class Supervisor {
       this.generation = generation - 1;
       for (const w of fresh) this.drain(w);
       this.reloading = false;
-      this.platform.stderr(`tsgi: SIGHUP: reload failed, still serving the previous code: ${err instanceof Error ? err.message : String(err)}`);
+      this.platform.stderr(`tsgi: ${cause}: reload failed, still serving the previous code: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
     for (const w of old) this.drain(w);
     this.reloading = false;
-    this.platform.stderr(`tsgi: SIGHUP: generation ${generation} serving; ${workersText(old.length)} of the previous one draining`);
+    this.platform.stderr(`tsgi: ${cause}: generation ${generation} serving; ${workersText(old.length)} of the previous one draining`);
   }
 
   /** --max-requests: the replacement listens first, then `w` drains. If it cannot start, `w` keeps serving. */

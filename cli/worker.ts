@@ -22,7 +22,11 @@ export async function runWorker(driver: Driver, args: RunArgs, role: WorkerRole,
   const platform = driver.platform;
   const send = (m: WorkerMessage): void => channel.send(m);
   const fail = async (line: string, code: number): Promise<never> => {
-    send({ t: "failed", line, code });
+    // The message must leave before the process ends (Deno would drop it), within a second at most.
+    await new Promise<void>((resolve) => {
+      channel.send({ t: "failed", line, code } satisfies WorkerMessage, resolve);
+      setTimeout(resolve, 1000);
+    });
     return await platform.exit(code);
   };
   // Listen for "stop" at once: a worker told to stop while it starts stops as soon as it listens.

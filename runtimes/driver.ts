@@ -67,6 +67,8 @@ export interface Platform {
    * first need the real port).
    */
   readonly workerListen: "shared" | "reuse-port";
+  /** Calls `fn` with the file's name when .ts/.js/.mjs files under `dir` change (`--reload`; runtimes/watch.ts). */
+  watchSources(dir: string, fn: (file: string) => void): void;
   /** In a worker process, the channel to its supervisor; null when this process has none. */
   supervisor(): SupervisorChannel | null;
 }
@@ -83,7 +85,8 @@ export interface WorkerProcess {
 
 /** A worker's channel to its supervisor. */
 export interface SupervisorChannel {
-  send(message: object): void;
+  /** Sends a message; `sent` is called once it has left (or could not be sent). */
+  send(message: object, sent?: () => void): void;
   onMessage(fn: (message: unknown) => void): void;
   /** Called once when the supervisor is gone (the channel closed). */
   onDisconnect(fn: () => void): void;

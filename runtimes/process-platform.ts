@@ -8,6 +8,7 @@ import { isatty } from "node:tty";
 import { pathToFileURL } from "node:url";
 import type { Platform, RuntimeName } from "./driver.ts";
 import { LogSink, type StreamWriter, drainBoth, standardSinks } from "./log-sink.ts";
+import { watchSources } from "./watch.ts";
 import { cpuCount, parentChannel, spawnWithChannel } from "./worker-process.ts";
 
 /**
@@ -37,6 +38,9 @@ function fdWriter(fd: number): StreamWriter {
     },
   };
 }
+
+/** Changes this close together are one edit (an editor writes a file in several steps). */
+const RELOAD_QUIET_MS = 100;
 
 export function processPlatform(runtime: RuntimeName, own: Partial<Platform> = {}): Platform {
   const sinks = standardSinks(() => {
@@ -80,6 +84,7 @@ export function processPlatform(runtime: RuntimeName, own: Partial<Platform> = {
     // The same runtime and script again (Bun: `bun serve.ts`; Node overrides this with node:cluster).
     spawnWorker: (args) => spawnWithChannel(process.execPath, [process.argv[1]!, ...args]),
     supervisor: parentChannel,
+    watchSources: (dir, fn) => watchSources(dir, RELOAD_QUIET_MS, fn),
     workerListen: "reuse-port",
     ...own,
   };

@@ -39,8 +39,9 @@ export function spawnWithChannel(file: string, args: readonly string[]): WorkerP
 export function parentChannel(): SupervisorChannel | null {
   if (typeof process.send !== "function") return null;
   return {
-    send(message: object): void {
-      if (process.connected) process.send!(message, undefined, undefined, (error: Error | null) => void error);
+    send(message: object, sent?: () => void): void {
+      if (!process.connected) return sent?.();
+      process.send!(message, undefined, undefined, () => sent?.());
     },
     onMessage(fn): void {
       process.on("message", fn);

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import type { Platform, StopCause } from "../driver.ts";
 import { type DenoStdStream, deno } from "./api.ts";
 import { LogSink, type StreamWriter, drainBoth, standardSinks } from "../log-sink.ts";
+import { watchSources } from "../watch.ts";
 import { cpuCount, parentChannel, spawnWithChannel } from "../worker-process.ts";
 
 /** Deno's asynchronous writes to stdout and stderr run off the event loop (measured with a pipe nobody reads). */
@@ -53,6 +54,9 @@ function workerArgv(args: readonly string[]): string[] {
   return ["run", ...flags, "--unstable-net", fileURLToPath(deno.mainModule), ...args];
 }
 
+/** Changes this close together are one edit (an editor writes a file in several steps). */
+const RELOAD_QUIET_MS = 100;
+
 export const platform: Platform = {
   // Deno's node:process nextTick runs after the microtask queue drains, as on Node and Bun (measured).
   afterMicrotasks: (task: () => void) => nextTick(task),
@@ -88,5 +92,6 @@ export const platform: Platform = {
   },
   spawnWorker: (args) => spawnWithChannel(deno.execPath(), workerArgv(args)),
   supervisor: parentChannel,
+  watchSources: (dir, fn) => watchSources(dir, RELOAD_QUIET_MS, fn),
   workerListen: "reuse-port",
 };

@@ -361,6 +361,10 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   /** Graceful stop: close now if idle, otherwise after the current response. */
   closeWhenIdle(): void {
     if (this.finished) return;
+    // Accepted but not used yet: its first request may be on the way (the client connected just
+    // before the listener closed, and no client retries on a new connection). It is answered with
+    // Connection: close (shuttingDown); the head timeout closes a connection that sends nothing.
+    if (this.requests === 0 && !this.headStarted) return;
     this.closeAfterResponse = true;
     if (this.exchange === null) this.process();
   }

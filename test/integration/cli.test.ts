@@ -76,6 +76,11 @@ const OPTIONS: [string, string | null][] = [
   ["--root-path", null],
   ["--server-header", "tsgi"],
   ["--access-log", null],
+  ["--workers", "1"],
+  ["--timeout", "30"],
+  ["--max-requests", "0"],
+  ["--max-requests-jitter", "0"],
+  ["--reload", null],
   ["--help", null],
   ["--version", null],
 ];

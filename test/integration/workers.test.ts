@@ -201,10 +201,10 @@ describe.each(RUNTIMES)("%s", (runtime) => {
       mark = server.stderrMark();
       server.proc.kill("SIGTTOU");
       await server.waitForStderr(/^tsgi: SIGTTOU: 2 workers$/, mark);
-      // Worker 2 drains and exits; it is not replaced.
+      // Worker 2 drains and exits; it is not replaced (it may still be draining at the SIGTERM).
       const mark2 = server.stderrMark();
       server.proc.kill("SIGTERM");
-      await server.waitForStderr(/^tsgi: SIGTERM: stopping 2 workers/, mark2);
+      await server.waitForStderr(/^tsgi: SIGTERM: stopping [23] workers/, mark2);
       expect((await server.proc.waitExit()).code).toBe(0);
       expect(server.stderr()).not.toMatch(/worker 2 .*starting another/);
     } finally {
@@ -227,4 +227,31 @@ describe.each(RUNTIMES)("%s", (runtime) => {
     expect(r2.code, r2.stderr).toBe(2);
     expect(r2.stdout).toBe("");
   }, 60_000);
+
+  test("--reload: an edit is served by the next request; a syntax error is one line and the old code keeps serving", async () => {
+    const dir = mkdtempSync(path.join(tmp, `reload-${runtime}-`));
+    const file = path.join(dir, "app.mjs");
+    const source = (version: string) =>
+      `export default function app(environ, startResponse) {\n` +
+      `  startResponse("200 OK", [["Content-Type", "application/json"]]);\n` +
+      `  return [new TextEncoder().encode(JSON.stringify({ worker: environ["tsgi.worker"], generation: environ["tsgi.generation"], pid: process.pid, version: ${JSON.stringify(version)} }))];\n` +
+      `}\n`;
+    writeFileSync(file, source("one"));
+    const server = await startServer(runtime, file, { args: ["-w", "1", "--reload"], listening: new RegExp(`^tsgi: listening on http://127\\.0\\.0\\.1:(\\d+) \\(${runtime}, 1 worker\\)$`) });
+    try {
+      expect((await who(server.url)).version).toBe("one");
+      writeFileSync(file, source("two"));
+      const two = await answerFrom(server.url, (w) => w.version === "two", "the edited code");
+      expect(two.generation).toBeGreaterThanOrEqual(1);
+      const mark = server.stderrMark();
+      writeFileSync(file, "export default function app( {\n");
+      const line = await server.waitForStderr(/reload failed, still serving the previous code: /, mark, 30_000);
+      expect(line).toMatch(/^tsgi: app\.mjs changed: reload failed, still serving the previous code: \S/);
+      expect((await who(server.url)).version).toBe("two");
+      writeFileSync(file, source("three"));
+      await answerFrom(server.url, (w) => w.version === "three", "the fixed code");
+    } finally {
+      expect((await server.stop()).code).toBe(0);
+    }
+  }, 90_000);
 });
