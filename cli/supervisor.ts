@@ -141,6 +141,9 @@ export class Supervisor {
         w.url = m.url;
         w.lastBeat = Date.now();
         if (w.state === "starting") w.state = "ready";
+        // Told to stop while it started: the message may have come before it listened for messages.
+        else if (w.state === "draining") w.proc.send({ t: "stop" });
+        if (this.stopping) w.proc.send({ t: "stop" });
         return;
       case "failed":
         w.failure = m.line;
