@@ -2,6 +2,9 @@
 // wrk on 127.0.0.1. For every runtime (node, bun, deno), scenario and round it starts one server
 // pinned to CPU 0, validates one exchange (status and exact body), runs wrk pinned to CPU 1 (or,
 // for idle memory, a client process opening N keep-alive connections), then stops the server.
+// Every scenario runs in two variants (--variants): the sync bench apps (bench/apps/*.ts) and the
+// same apps written as real ones are (bench/apps/async/*.ts: async functions, header lists built per
+// response), each against the native server's matching handler; the async variant is the headline.
 // Prints medians per scenario and the median of the per-round tsgi/native ratios; --write also
 // writes bench/RESULTS.md. With --baseline DIR it also runs "base" (tsgi from another checkout,
 // serving this checkout's bench apps) in every round and prints the median tsgi/base ratio.
@@ -15,8 +18,9 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { measureIdleMemory } from "./lib/memory.mjs";
 import { pinningAvailable, pinned, startServer } from "./lib/procs.mjs";
-import { header, markdownTable, notes, roundRatios, rows, textTable } from "./lib/report.mjs";
-import { SCENARIOS } from "./lib/scenarios.mjs";
+import { header, markdownTable, notes, roundRatios, rows, textTable, variantRows } from "./lib/report.mjs";
+import { SCENARIOS, displayRows } from "./lib/scenarios.mjs";
+import { SLOW_HEAD_TIMEOUT, fdLimitProblem, measureSlowClients } from "./lib/slow-clients.mjs";
 import { exchange } from "./lib/http-wire.mjs";
 import { ensureWrk, errorCount, runWrk } from "./lib/wrk.mjs";
 
@@ -31,9 +35,14 @@ const USAGE = `usage: npm run bench -- [options]
   --warmup S            seconds of discarded wrk warm-up before each run (default 1, 0 = none)
   --connections N       wrk connections (default 64)
   --idle-connections N  connections for the idle-memory scenario (default 5000)
+  --slow-clients N      slow clients for the slow-clients scenario (default 2000; it uses 8 wrk
+                        connections and a head timeout of 3 s, and runs at least 6 s per wrk run)
   --only LIST           runtimes, comma-separated: node,bun,deno (default all)
   --scenarios LIST      ${SCENARIOS.map((s) => s.name).join(",")} (default all)
   --kinds LIST          tsgi,native,bare,base (default all; base only with --baseline)
+  --variants LIST       sync,async: the apps as bench/apps/*.ts (sync) and bench/apps/async/*.ts
+                        (async functions, headers built per response) (default both; async is
+                        the headline; bare is measured once, it has no app)
   --baseline DIR        also run "base": tsgi from DIR, another checkout of this repository
                         (built with npm run build when needed), on the same bench apps; prints
                         tsgi/base, the median of the per-round ratios, to measure a change A/B
@@ -48,9 +57,11 @@ function options() {
       warmup: { type: "string", default: "1" },
       connections: { type: "string", default: "64" },
       "idle-connections": { type: "string", default: "5000" },
+      "slow-clients": { type: "string", default: "2000" },
       only: { type: "string", default: "node,bun,deno" },
       scenarios: { type: "string", default: SCENARIOS.map((s) => s.name).join(",") },
       kinds: { type: "string" },
+      variants: { type: "string", default: "sync,async" },
       baseline: { type: "string" },
       write: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -81,9 +92,12 @@ function options() {
     warmup: count("warmup", 0),
     connections: count("connections", 1),
     idleConnections: count("idle-connections", 1),
+    slowClients: count("slow-clients", 1),
     runtimes: list("only", ["node", "bun", "deno"]),
     scenarios: SCENARIOS.filter((s) => list("scenarios", SCENARIOS.map((x) => x.name)).includes(s.name)),
     kinds,
+    // the headline (async) first
+    variants: list("variants", ["sync", "async"]).sort((a, b) => (a === "async" ? -1 : b === "async" ? 1 : 0)),
     baseline,
     write: values.write,
   };
@@ -94,26 +108,29 @@ const DENO = path.join(ROOT, "node_modules/.bin/deno");
 const DENO_RUN = [DENO, "run", "--allow-net"];
 const TSGI_OPTIONS = ["-b", "127.0.0.1:0", "--keep-alive", IDLE_SECONDS];
 // Absolute, so tsgi started from another checkout (base) serves these very files; they import types only.
-const app = (name) => path.join(ROOT, "bench/apps", `${name}.ts`);
+const app = (name, variant) => path.join(ROOT, variant === "async" ? "bench/apps/async" : "bench/apps", `${name}.ts`);
+/** A scenario's own tsgi options (the slow-clients scenario's short head timeout). */
+const extra = (s) => (s.headTimeout ? ["--head-timeout", String(s.headTimeout)] : []);
 
 /** How to start each kind of server on each runtime; tsgi gets the checkout it runs from (ROOT, or the baseline for base). */
 const RUNTIMES = {
   node: {
     version: () => `node ${process.version}`,
-    tsgi: (s, dir) => [process.execPath, path.join(dir, "dist/serve.js"), ...TSGI_OPTIONS, app(s.app)],
-    native: (s) => [process.execPath, "bench/native/node.mjs", s.app, IDLE_SECONDS],
+    tsgi: (s, dir, v) => [process.execPath, path.join(dir, "dist/serve.js"), ...TSGI_OPTIONS, ...extra(s), app(s.app, v)],
+    // node:http has a head timeout (headersTimeout): given the scenario's, it expires slow clients too
+    native: (s, _dir, v) => [process.execPath, "bench/native/node.mjs", s.app, IDLE_SECONDS, v, ...(s.headTimeout ? [String(s.headTimeout)] : [])],
     bare: (s) => [process.execPath, "bench/bare/node.mjs", s.bare],
   },
   bun: {
     version: () => `bun ${firstLine(BUN, ["--version"])}`,
-    tsgi: (s, dir) => [BUN, path.join(dir, "serve.ts"), ...TSGI_OPTIONS, app(s.app)],
-    native: (s) => [BUN, "bench/native/bun.mjs", s.app, IDLE_SECONDS],
+    tsgi: (s, dir, v) => [BUN, path.join(dir, "serve.ts"), ...TSGI_OPTIONS, ...extra(s), app(s.app, v)],
+    native: (s, _dir, v) => [BUN, "bench/native/bun.mjs", s.app, IDLE_SECONDS, v],
     bare: (s) => [BUN, "bench/bare/bun.mjs", s.bare],
   },
   deno: {
     version: () => firstLine(DENO, ["--version"]),
-    tsgi: (s, dir) => [...DENO_RUN, "--allow-read", path.join(dir, "serve.ts"), ...TSGI_OPTIONS, app(s.app)],
-    native: (s) => [...DENO_RUN, "bench/native/deno.mjs", s.app],
+    tsgi: (s, dir, v) => [...DENO_RUN, "--allow-read", path.join(dir, "serve.ts"), ...TSGI_OPTIONS, ...extra(s), app(s.app, v)],
+    native: (s, _dir, v) => [...DENO_RUN, "bench/native/deno.mjs", s.app, v],
     bare: (s) => [...DENO_RUN, "bench/bare/deno.mjs", s.bare],
   },
 };
@@ -167,10 +184,10 @@ async function validate(port, scenario) {
 }
 
 /** One server run: start, validate, measure, stop. Returns { value, errors } or throws. */
-async function measure(runtime, kind, scenario, opts, pin) {
+async function measure(runtime, kind, scenario, variant, opts, pin) {
   // base is the tsgi kind run from the baseline checkout (its own serve.ts / dist/serve.js, cwd there)
   const dir = kind === "base" ? opts.baseline : ROOT;
-  const argv = pinned(SERVER_CPU, RUNTIMES[runtime][kind === "base" ? "tsgi" : kind](scenario, dir), pin);
+  const argv = pinned(SERVER_CPU, RUNTIMES[runtime][kind === "base" ? "tsgi" : kind](scenario, dir, variant), pin);
   const env = { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
   let server;
   try {
@@ -185,6 +202,13 @@ async function measure(runtime, kind, scenario, opts, pin) {
     if (scenario.memory) {
       const m = await measureIdleMemory({ pid: server.child.pid, port: server.port, connections: opts.idleConnections, cpu: LOAD_CPU, pin });
       return { value: m.bytesPerConn, errors: m.errors, detail: `${(m.bytesPerConn / 1024).toFixed(2)} KiB/conn (RSS ${(m.baseline / 2 ** 20).toFixed(1)} -> ${(m.loaded / 2 ** 20).toFixed(1)} MiB)` };
+    }
+    if (scenario.slowClients) {
+      // Bun.serve and Deno.serve have no head timeout: their slow clients stay open (not an error).
+      const expiring = kind !== "native" || runtime === "node";
+      const m = await measureSlowClients({ port: server.port, wrk: scenario.wrk, connections: scenario.connections, duration: opts.duration, warmup: opts.warmup, slowCount: opts.slowClients, cpu: LOAD_CPU, pin, expiring });
+      if (server.child.exitCode !== null || server.child.signalCode !== null) m.errors.push("server died during the run");
+      return m;
     }
     const drive = { port: server.port, wrk: scenario.wrk, connections: opts.connections, cpu: LOAD_CPU, pin };
     if (opts.warmup > 0) await runWrk({ ...drive, duration: opts.warmup });
@@ -213,6 +237,8 @@ async function main() {
     const buildError = ensureBuild(dir);
     if (buildError) unavailable[`node/${kind}`] = buildError;
   }
+  const fdProblem = opts.scenarios.some((s) => s.slowClients) ? fdLimitProblem(opts.slowClients) : undefined;
+  if (fdProblem) for (const r of opts.runtimes) for (const k of opts.kinds) unavailable[`${r}/${k}/slow-clients`] = fdProblem;
   const info = machine(wrkVersion, opts.runtimes);
   console.log(`bench: ${info.nproc} CPUs (${info.model}), ${info.wrk}; ${Object.values(info.versions).join(", ")}`);
   const withBase = opts.kinds.includes("base");
@@ -222,33 +248,46 @@ async function main() {
   if (loadBefore > 0.5) {
     console.log(`bench: WARNING load average is ${loadBefore.toFixed(2)} before starting: other work shares the CPUs, figures will be noisy`);
   }
-  const throughput = opts.scenarios.filter((s) => !s.memory).length;
-  const memory = opts.scenarios.length - throughput;
-  const estimate = opts.rounds * opts.runtimes.length * opts.kinds.length * (throughput * (opts.duration + opts.warmup + 1) + memory * 8);
+  const throughput = opts.scenarios.filter((s) => !s.memory && !s.slowClients).length;
+  const memory = opts.scenarios.filter((s) => s.memory).length;
+  const slow = opts.scenarios.filter((s) => s.slowClients).length;
+  const runs = opts.variants.length * opts.kinds.filter((k) => k !== "bare").length + (opts.kinds.includes("bare") ? 1 : 0);
+  const estimate = opts.rounds * opts.runtimes.length * runs * (throughput * (opts.duration + opts.warmup + 1) + memory * 8 + slow * (2 * Math.max(opts.duration, SLOW_HEAD_TIMEOUT + 3) + opts.warmup + 5));
   console.log(`bench: ${opts.rounds} round(s), ${opts.duration} s per run; about ${Math.ceil(estimate / 60)} min\n`);
 
-  const results = {}; // runtime -> scenario -> kind -> { values, byRound, errors, failures }
+  // variant -> runtime -> scenario -> kind -> { values, byRound, errors, failures }; bare (no app,
+  // the same in every variant) is measured once per round and filed under the "bare" variant
+  const results = {};
   for (let round = 0; round < opts.rounds; round++) {
     for (const runtime of opts.runtimes) {
       for (const scenario of opts.scenarios) {
         // base, tsgi, native one round and the reverse the next: tsgi runs back to back with both,
-        // and neither side of a ratio always goes first; bare comes last
+        // and neither side of a ratio always goes first; the variants alternate too; bare comes last
         const order = ["base", "tsgi", "native"].filter((k) => opts.kinds.includes(k));
+        const variants = round % 2 === 1 ? [...opts.variants].reverse() : opts.variants;
         if (round % 2 === 1) order.reverse();
-        if (opts.kinds.includes("bare")) order.push("bare");
-        for (const kind of order) {
-          const entry = (((results[runtime] ??= {})[scenario.name] ??= {})[kind] ??= { values: [], byRound: [], errors: [], failures: [] });
-          const tag = `[${round + 1}/${opts.rounds}] ${runtime.padEnd(4)} ${scenario.name.padEnd(8)} ${kind.padEnd(6)}`;
-          const skip = unavailable[`${runtime}/${kind}`];
+        const runs = variants.flatMap((variant) => order.map((kind) => [variant, kind]));
+        if (opts.kinds.includes("bare") && scenario.bare !== null) runs.push(["bare", "bare"]);
+        for (const [variant, kind] of runs) {
+          const entry = ((((results[variant] ??= {})[runtime] ??= {})[scenario.name] ??= {})[kind] ??= { values: [], byRound: [], errors: [], failures: [] });
+          const tag = `[${round + 1}/${opts.rounds}] ${runtime.padEnd(4)} ${scenario.name.padEnd(8)} ${(kind === "bare" ? "" : variant).padEnd(5)} ${kind.padEnd(6)}`;
+          // a kind that cannot start fails in every variant
+          const skip = unavailable[`${runtime}/${kind}`] ?? unavailable[`${runtime}/${kind}/${scenario.name}`];
           if (skip) {
             if (!entry.failures.includes(skip)) entry.failures.push(skip);
             console.log(`${tag} skipped: ${skip}`);
             continue;
           }
           try {
-            const r = await measure(runtime, kind, scenario, opts, pin);
+            const r = await measure(runtime, kind, scenario, variant, opts, pin);
             entry.values.push(r.value);
             entry.byRound[round] = r.value;
+            if (r.quiet !== undefined) {
+              // the slow-clients scenario's run without them: its own row
+              const alone = (results[variant][runtime][`${scenario.name}:alone`] ??= {})[kind] ??= { values: [], byRound: [], errors: [], failures: [] };
+              alone.values.push(r.quiet);
+              alone.byRound[round] = r.quiet;
+            }
             entry.errors.push(...r.errors.map((e) => `round ${round + 1}: ${e}`));
             console.log(`${tag} ${r.detail}${r.errors.length ? `  FLAGGED: ${r.errors.join("; ")}` : ""}`);
           } catch (error) {
@@ -267,18 +306,37 @@ async function main() {
   const command = `npm run bench --${process.argv.slice(2).map((a) => ` ${a}`).join("")}`.replace(/ --$/, "");
   const sections = [];
   console.log(`\nbench: ${load}\n`);
-  for (const runtime of opts.runtimes) {
-    const table = rows(opts.scenarios, results[runtime] ?? {}, withBase);
-    const flagged = notes(opts.scenarios, results[runtime] ?? {});
-    const perRound = roundRatios(opts.scenarios, results[runtime] ?? {}, "native");
-    const perRoundBase = withBase ? roundRatios(opts.scenarios, results[runtime] ?? {}, "base") : [];
-    const title = `${runtime} (${info.versions[runtime]}): requests/s, median of ${opts.rounds}`;
-    console.log(textTable(title, header(withBase), table));
-    if (perRound.length) console.log(`  tsgi/native per round: ${perRound.join("; ")}`);
-    if (perRoundBase.length) console.log(`  tsgi/base per round: ${perRoundBase.join("; ")}`);
-    for (const n of flagged) console.log(`  ! ${n}`);
-    console.log("");
-    sections.push({ runtime, title, table, flagged, perRound, perRoundBase });
+  const VARIANT_TITLE = { async: "async apps (headline)", sync: "sync apps" };
+  const shown = displayRows(opts.scenarios);
+  for (const variant of opts.variants) {
+    for (const runtime of opts.runtimes) {
+      // bare has no app: its one figure per round is shown in every variant's table, flagged once
+      const byScenario = results[variant]?.[runtime] ?? {};
+      const bare = results.bare?.[runtime] ?? {};
+      const withBare = Object.fromEntries(shown.map((sc) => [sc.name, { ...byScenario[sc.name], bare: bare[sc.name]?.bare }]));
+      const table = rows(shown, withBare, withBase);
+      const flagged = notes(shown, byScenario);
+      if (variant === opts.variants[0]) flagged.push(...notes(shown, bare));
+      const perRound = roundRatios(shown, byScenario, "native");
+      const perRoundBase = withBase ? roundRatios(shown, byScenario, "base") : [];
+      const title = `${runtime} (${info.versions[runtime]}), ${VARIANT_TITLE[variant]}: requests/s (unless a unit is given), median of ${opts.rounds}`;
+      console.log(textTable(title, header(withBase), table));
+      if (perRound.length) console.log(`  tsgi/native per round: ${perRound.join("; ")}`);
+      if (perRoundBase.length) console.log(`  tsgi/base per round: ${perRoundBase.join("; ")}`);
+      for (const n of flagged) console.log(`  ! ${n}`);
+      console.log("");
+      sections.push({ runtime, title, head: header(withBase), table, flagged, perRound, perRoundBase });
+    }
+  }
+  if (opts.variants.length === 2) {
+    // async/sync: the cost of writing the app as real apps are, per server (median of per-round ratios)
+    for (const runtime of opts.runtimes) {
+      const head = ["scenario", ...opts.kinds.filter((k) => k !== "bare").map((k) => `${k} async/sync`)];
+      const table = variantRows(shown, results.async?.[runtime] ?? {}, results.sync?.[runtime] ?? {}, head.slice(1).map((h) => h.split(" ")[0]));
+      const title = `${runtime}: async variant / sync variant (1.00 = no cost; memory and p99: lower is better)`;
+      console.log(textTable(title, head, table), "\n");
+      sections.push({ runtime, title, head, table, flagged: [], perRound: [], perRoundBase: [] });
+    }
   }
 
   if (opts.write) {
@@ -293,7 +351,9 @@ async function main() {
       `- Pinning: ${pin ? `server on CPU ${SERVER_CPU}, wrk and the idle client on CPU ${LOAD_CPU} (taskset)` : "none (taskset or a second CPU missing)"}`,
       `- Load: ${load}${loadBefore > 0.5 ? " - other work shared the machine, figures are noisy" : ""}`,
       ...(withBase ? [`- A/B: ${baseInfo}; base is tsgi run from that checkout on the same bench apps, and tsgi/base is the median of the per-round ratios`] : []),
+      `- Variants: ${opts.variants.map((v) => (v === "async" ? "async (bench/apps/async: async functions, header lists built per response, async generator bodies; native servers with async handlers)" : "sync (bench/apps: the constant-header sync apps)")).join("; ")}; bare has no app and is measured once per round`,
       `- Idle memory: ${opts.idleConnections} keep-alive connections that each made one request, server RSS delta (VmRSS) / ${opts.idleConnections}`,
+      `- Slow clients: wrk p99 of 8 keep-alive connections alone, then while ${opts.slowClients} connections from another process trickle a request head one line a second and time out together (head timeout ${SLOW_HEAD_TIMEOUT} s for tsgi and node:http; Bun.serve and Deno.serve have none, so theirs stay open)`,
       "",
       "tsgi runs through its CLI; native is the runtime's own server (node:http, Bun.serve, Deno.serve)",
       "with the same behaviour; bare socket is a ceiling that only counts `\\r\\n\\r\\n` and writes a canned",
@@ -302,7 +362,7 @@ async function main() {
       "",
     ];
     for (const s of sections) {
-      md.push(`## ${s.title}`, "", markdownTable(header(withBase), s.table), "");
+      md.push(`## ${s.title}`, "", markdownTable(s.head, s.table), "");
       if (s.perRound.length) md.push(`tsgi/native per round: ${s.perRound.join("; ")}`, "");
       if (s.perRoundBase.length) md.push(`tsgi/base per round: ${s.perRoundBase.join("; ")}`, "");
       if (s.flagged.length) md.push(...s.flagged.map((n) => `- ${n}`), "");

@@ -20,10 +20,11 @@ export function helpText(): string {
   });
   const width = Math.max(...rows.map(([names]) => names.length)) + 2;
   return [
-    "usage: serve [options] MODULE[:NAME]",
+    "usage: serve [options] [MODULE[:NAME]]",
     "",
     "Serves the WSGI-style application exported by MODULE (a file path) as NAME,",
     "by default the default export, then `app`, then `application`.",
+    "Without MODULE, serves a built-in welcome page that shows the request's environ.",
     "Times are in seconds (fractions allowed), sizes in bytes.",
     "",
     "options:",

@@ -4,6 +4,7 @@
 
 import type { Application } from "../src/wsgi/types.ts";
 import type { Platform } from "../runtimes/driver.ts";
+import { UnsupportedModule } from "../runtimes/load-error.ts";
 import type { RunArgs } from "./parse.ts";
 
 /** Thrown to stop startup: the message (without the "tsgi: error: " prefix) and the exit code. */
@@ -77,10 +78,13 @@ export function oneLine(err: unknown): string {
   return (where === "" ? "" : `${where}: `) + rest.join(" | ");
 }
 
+/** The arguments that name a module (main.ts serves the welcome app when none is named). */
+type AppArgs = RunArgs & { module: string };
+
 const DEFAULT_NAMES = ["default", "app", "application"] as const;
 
 /** Picks the application out of the module's exports, or throws Fatal (exit 2). */
-function pickApp(mod: Record<string, unknown>, args: RunArgs): Application {
+function pickApp(mod: Record<string, unknown>, args: AppArgs): Application {
   const exports = Object.keys(mod).sort();
   const listed = `(exports: ${exports.length > 0 ? exports.join(", ") : "none"})`;
   const names = args.exportName !== undefined ? [args.exportName] : DEFAULT_NAMES;
@@ -96,7 +100,7 @@ function pickApp(mod: Record<string, unknown>, args: RunArgs): Application {
 }
 
 /** Loads MODULE and picks the application; throws Fatal with the line to print. */
-export async function loadApp(platform: Platform, args: RunArgs): Promise<Application> {
+export async function loadApp(platform: Platform, args: AppArgs): Promise<Application> {
   const path = resolvePath(platform.cwd(), args.module);
   let found: boolean;
   try {
@@ -109,7 +113,7 @@ export async function loadApp(platform: Platform, args: RunArgs): Promise<Applic
   try {
     mod = await platform.importModule(path);
   } catch (err) {
-    throw new Fatal(`cannot load "${args.module}": ${oneLine(err)}`, 1);
+    throw new Fatal(`cannot load "${args.module}": ${oneLine(err)}`, err instanceof UnsupportedModule ? 2 : 1);
   }
   return pickApp(mod, args);
 }

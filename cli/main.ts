@@ -1,10 +1,14 @@
-// The command line: `serve [options] MODULE[:NAME]` parses argv, loads the app, listens, prints the
-// ready line, and stops on SIGINT/SIGTERM: gracefully on the first, at once on the second. Reads
+// The command line: `serve [options] MODULE[:NAME]` parses argv, reads the TLS files, loads the
+// app, listens on every address, prints the ready line (all of them), and stops on SIGINT/SIGTERM:
+// gracefully on the first, at once on the second; with --workers or --reload it hands over to a
+// supervisor (supervisor.ts), and a worker process to worker.ts. Reads
 // argv, files and signals and writes its output only through the runtime's Platform.
 // Must never parse HTTP or name a runtime API itself.
 
 import { createCore, loadDriver } from "../runtimes/index.ts";
 import type { Driver, Listener, Platform, StopCause } from "../runtimes/driver.ts";
+import { listenAll } from "../runtimes/listener.ts";
+import { TlsError } from "../runtimes/tls.ts";
 import type { ServerCore } from "../src/server/server.ts";
 import { VERSION } from "./options.ts";
 import { type RunArgs, UsageError, parseArgs } from "./parse.ts";
@@ -14,16 +18,24 @@ import { FORCED_EXIT, onStopRequest, requests } from "./stop-signals.ts";
 import { workerRole } from "./worker-messages.ts";
 import { runWorker } from "./worker.ts";
 import { supervise } from "./supervisor.ts";
+import { welcomeApp, welcomeHint } from "./welcome.ts";
+import { listenOptions } from "./listen-options.ts";
 
 async function start(driver: Driver, args: RunArgs): Promise<{ core: ServerCore; listener: Listener }> {
   const platform = driver.platform;
-  const app = await loadApp(platform, args);
+  const options = listenOptions(args);
+  const module = args.module;
+  const app = module === undefined ? welcomeApp : await loadApp(platform, { ...args, module });
   const core = createCore(app, { ...args.core, accessLog: args.accessLog ? platform.stdout : null }, platform);
+  let listener: Listener;
   try {
-    return { core, listener: await driver.listen(core, args.bind) };
+    listener = await listenAll(driver.listen, core, args.binds, options);
   } catch (err) {
-    throw new Fatal(oneLine(err), 1);
+    // A key or certificate the runtime refused is a bad command line (2); a failed listen is 1.
+    throw new Fatal(oneLine(err), err instanceof TlsError ? 2 : 1);
   }
+  if (module === undefined) platform.stderr(welcomeHint(platform.runtime));
+  return { core, listener };
 }
 
 /**
@@ -72,7 +84,7 @@ export async function main(): Promise<void> {
     const channel = platform.supervisor();
     if (role !== null && channel !== null) {
       const parsed = parseArgs(argv.slice(1));
-      if ("module" in parsed) return await runWorker(driver, parsed, role, channel);
+      if ("binds" in parsed) return await runWorker(driver, parsed, role, channel);
     }
     const parsed = parseArgs(argv);
     if ("help" in parsed) {

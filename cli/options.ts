@@ -3,6 +3,7 @@
 
 import type { CoreOptions } from "../src/server/options.ts";
 import { DEFAULT_BIND } from "../runtimes/bind.ts";
+import { CERT_REQS } from "../runtimes/tls.ts";
 
 /** The package version printed by --version (keep in step with package.json). */
 export const VERSION = "0.1.0";
@@ -38,8 +39,28 @@ function checkHeaderValue(text: string): string | null {
   return /[^\t\x20-\x7e\x80-\xff]/.test(text) ? "expected a header value of printable Latin-1 characters (no control characters)" : null;
 }
 
+function checkOctal(text: string): string | null {
+  return /^(0o?)?[0-7]{1,4}$/.test(text) && parseOctal(text) <= 0o777 ? null : "expected an octal mode from 0 to 777, like 660 or 0o077";
+}
+
+/** "660", "0660" or "0o660" as a number. */
+export function parseOctal(text: string): number {
+  return Number.parseInt(text.replace(/^0o/, ""), 8);
+}
+
+function checkCertReqs(text: string): string | null {
+  return (CERT_REQS as readonly string[]).includes(text) ? null : `expected one of ${CERT_REQS.join(", ")}`;
+}
+
 export const OPTIONS: readonly OptionSpec[] = [
-  { long: "bind", short: "b", metavar: "ADDRESS", help: "HOST:PORT, [IPV6]:PORT or unix:PATH", shownDefault: DEFAULT_BIND },
+  { long: "bind", short: "b", metavar: "ADDRESS", help: "HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N; may be given several times", shownDefault: DEFAULT_BIND },
+  { long: "backlog", metavar: "N", kind: "count", min: 1, help: "the listen backlog (Node; Bun and Deno cannot set it and say so)", shownDefault: "the runtime's" },
+  { long: "umask", metavar: "MODE", kind: "text", help: "octal umask a unix socket file is created with", check: checkOctal },
+  { long: "socket-mode", metavar: "MODE", kind: "text", help: "octal mode of a unix socket file once bound, e.g. 660", check: checkOctal },
+  { long: "certfile", metavar: "PATH", kind: "text", help: "serve HTTPS on TCP listeners with this PEM certificate (chain); needs --keyfile" },
+  { long: "keyfile", metavar: "PATH", kind: "text", help: "the PEM private key of --certfile" },
+  { long: "ca-certs", metavar: "PATH", kind: "text", help: "PEM certificates client certificates are verified against" },
+  { long: "cert-reqs", metavar: "MODE", kind: "text", help: "client certificate: none, optional (verified when sent) or required", shownDefault: "none", check: checkCertReqs },
   { long: "keep-alive", metavar: "SECONDS", kind: "seconds", key: "keepAliveTimeout", min: 0, help: "close an idle keep-alive connection after this long" },
   { long: "head-timeout", metavar: "SECONDS", kind: "seconds", key: "headTimeout", min: 0.001, help: "a request head must arrive within this time" },
   { long: "body-timeout", metavar: "SECONDS", kind: "seconds", key: "bodyTimeout", min: 0.001, help: "some of an awaited request body must arrive within this time" },

@@ -4,15 +4,21 @@
 
 import type { CoreOptions } from "../src/server/options.ts";
 import { type Bind, BindError, DEFAULT_BIND, parseBind } from "../runtimes/bind.ts";
-import { OPTIONS, type OptionSpec } from "./options.ts";
+import type { CertReqs, TlsFiles } from "../runtimes/tls.ts";
+import { OPTIONS, type OptionSpec, parseOctal } from "./options.ts";
 
 /** What parseArgs returns for a command line that starts a server. */
 export interface RunArgs {
-  /** The MODULE part of MODULE[:NAME], as given (relative to the working directory). */
-  module: string;
+  /** The MODULE part of MODULE[:NAME], as given (relative to the working directory); absent: the built-in welcome app (welcome.ts). */
+  module?: string;
   /** The NAME part, when given. */
   exportName?: string;
+  /** The first listening address (of `binds`). */
   bind: Bind;
+  /** Every listening address, in the order given (-b may be repeated). */
+  binds: Bind[];
+  /** How to listen: TLS files, backlog, unix socket file mode. */
+  listen: ListenArgs;
   /** The CoreOptions the command line set (milliseconds for times); unset ones are absent. */
   core: Partial<CoreOptions>;
   accessLog: boolean;
@@ -29,6 +35,14 @@ export interface RunArgs {
 
 /** --timeout's default: gunicorn's worker timeout. */
 export const DEFAULT_WORKER_TIMEOUT_MS = 30_000;
+
+/** The listening settings of the command line (runtimes/driver.ts ListenOptions, files not yet read). */
+export interface ListenArgs {
+  tls?: TlsFiles;
+  backlog?: number;
+  umask?: number;
+  socketMode?: number;
+}
 
 export type ParsedArgs = { help: true } | { version: true } | RunArgs;
 
@@ -88,7 +102,9 @@ function bindFrom(flag: string, text: string): Bind {
  */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   let target: string | undefined;
-  let bind: Bind | undefined;
+  const binds: Bind[] = [];
+  const texts: Partial<Record<string, string>> = {};
+  let backlog: number | undefined;
   let accessLog = false;
   let workers: number | "auto" = 1;
   let timeout = DEFAULT_WORKER_TIMEOUT_MS;
@@ -140,12 +156,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (i + 1 >= argv.length) throw new UsageError(`${name}: expected ${spec.metavar}`);
       text = argv[++i]!;
     }
-    if (seen.has(spec.long)) throw new UsageError(`${name} given twice`);
-    seen.add(spec.long);
     if (spec.long === "bind") {
-      bind = bindFrom(name, text);
+      binds.push(bindFrom(name, text));
       continue;
     }
+    if (seen.has(spec.long)) throw new UsageError(`${name} given twice`);
+    seen.add(spec.long);
     if (spec.long === "workers") {
       workers = workersFrom(name, text);
       continue;
@@ -160,12 +176,18 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       else maxRequestsJitter = n;
       continue;
     }
+    if (spec.key === undefined) {
+      const value = convert(spec, name, text);
+      if (typeof value === "number") backlog = value;
+      else texts[spec.long] = value;
+      continue;
+    }
     (core as Record<string, unknown>)[spec.key as string] = convert(spec, name, text);
   }
 
-  if (target === undefined) throw new UsageError("missing MODULE (usage: serve [options] MODULE[:NAME]; see --help)");
-  const { module, exportName } = splitTarget(target);
-  return { module, exportName, bind: bind ?? parseBind(DEFAULT_BIND), core, accessLog, workers, timeout, maxRequests, maxRequestsJitter, reload };
+  const { module, exportName } = target === undefined ? {} : splitTarget(target);
+  if (binds.length === 0) binds.push(parseBind(DEFAULT_BIND));
+  return { module, exportName, bind: binds[0]!, binds, listen: listenArgs(texts, backlog), core, accessLog, workers, timeout, maxRequests, maxRequestsJitter, reload };
 }
 
 /** --workers N (at least 1) or "auto". */
@@ -174,6 +196,22 @@ function workersFrom(flag: string, text: string): number | "auto" {
   const n = Number(text);
   if (!INTEGER.test(text) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag}: expected a whole number of at least 1 or "auto", got ${JSON.stringify(text)}`);
   return n;
+}
+
+/** The listening settings from the text of their options; TLS options without both files are refused. */
+function listenArgs(texts: Partial<Record<string, string>>, backlog: number | undefined): ListenArgs {
+  const out: ListenArgs = { backlog };
+  if (texts.umask !== undefined) out.umask = parseOctal(texts.umask);
+  if (texts["socket-mode"] !== undefined) out.socketMode = parseOctal(texts["socket-mode"]);
+  const { certfile, keyfile } = texts;
+  if (certfile !== undefined && keyfile !== undefined) {
+    const certReqs = (texts["cert-reqs"] ?? "none") as CertReqs;
+    out.tls = { certfile, keyfile, caCerts: texts["ca-certs"], certReqs };
+    if (certReqs !== "none" && out.tls.caCerts === undefined) throw new UsageError(`--cert-reqs ${certReqs} needs --ca-certs PATH (the certificates client certificates are verified against)`);
+  } else if (certfile !== undefined) throw new UsageError("--certfile needs --keyfile PATH (the certificate's private key)");
+  else if (keyfile !== undefined) throw new UsageError("--keyfile needs --certfile PATH");
+  else for (const flag of ["ca-certs", "cert-reqs"]) if (texts[flag] !== undefined) throw new UsageError(`--${flag} needs --certfile and --keyfile`);
+  return out;
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;

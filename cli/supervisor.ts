@@ -12,6 +12,7 @@ import { DEFAULT_OPTIONS } from "../src/server/options.ts";
 import type { RunArgs } from "./parse.ts";
 import { Fatal, oneLine } from "./load-app.ts";
 import { FORCED_EXIT, onStopRequest, requests } from "./stop-signals.ts";
+import { welcomeHint } from "./welcome.ts";
 import { type BusyReport, type WorkerMessage, asWorkerMessage, describeBusy, workerArg } from "./worker-messages.ts";
 
 /** A worker that lived less than this was a crash at start: the next one waits longer. */
@@ -38,6 +39,8 @@ interface Worker {
   /** Started at boot or by a reload: failing before it listens fails that, and it is not replaced. */
   readonly strict: boolean;
   url?: string;
+  /** One URL per address, in the order of the binds. */
+  urls?: readonly string[];
   /** What it said when it failed to start, with its exit code. */
   failure?: string;
   failureCode?: number;
@@ -62,8 +65,8 @@ export class Supervisor {
   /** Replacements started in a row after short lives: the backoff grows with it. */
   private crashes = 0;
   private readonly pending = new Set<ReturnType<typeof setTimeout>>();
-  /** The bind the workers after the first use (the real port when port 0 was asked for). */
-  private bind: Bind;
+  /** The binds the workers after the first use (the real ports where port 0 was asked for). */
+  private binds: readonly Bind[];
   private readonly graceMs: number;
 
   constructor(
@@ -74,20 +77,26 @@ export class Supervisor {
     count: number,
   ) {
     this.target = count;
-    this.bind = args.bind;
+    this.binds = args.binds;
     this.graceMs = args.core.shutdownTimeout ?? DEFAULT_OPTIONS.shutdownTimeout;
   }
 
   /** Starts all workers; resolves with the URL once every one listens, or throws Fatal for the first that failed. */
   async boot(): Promise<string> {
     const reusePort = this.platform.workerListen === "reuse-port";
-    if (this.bind.kind === "unix" && reusePort) {
-      throw new Fatal(`--workers above 1 with a unix socket needs Node (${this.platform.runtime} cannot share one listening unix socket between processes)`, 2);
+    const unix = this.binds.find((b) => b.kind === "unix");
+    if (unix !== undefined) {
+      // Bun and Deno cannot share one listening unix socket between processes; on Node the workers
+      // would take each other's socket file for a live one (runtimes/unix-socket.ts) and remove it when they stop.
+      throw new Fatal(`--workers above 1 or --reload cannot listen on ${formatBind(unix)}: workers serve TCP addresses only; run one process per unix socket`, 2);
     }
+    if (this.args.reload && this.args.module === undefined) throw new Fatal("--reload needs MODULE: with no MODULE the built-in welcome app has no source to watch", 2);
     let url: string;
     try {
-      url = await this.ready(this.spawn(0, 0, true));
-      if (this.bind.kind === "tcp" && reusePort) this.bind = { kind: "tcp", host: this.bind.host, port: Number(new URL(url).port) };
+      const first = this.spawn(0, 0, true);
+      url = await this.ready(first);
+      // Every later worker listens on the ports the first one got (a port 0 is one port per address).
+      if (reusePort) this.binds = this.binds.map((b, i) => (b.kind === "tcp" && b.port === 0 ? { kind: "tcp", host: b.host, port: Number(new URL(first.urls![i]!).port) } : b));
       const rest: Worker[] = [];
       for (let i = 1; i < this.target; i++) rest.push(this.spawn(i, 0, true));
       await Promise.all(rest.map((w) => this.ready(w)));
@@ -104,7 +113,7 @@ export class Supervisor {
 
   private spawn(index: number, generation: number, strict: boolean): Worker {
     // Every worker after the first listens where the first did (its real port when port 0 was asked for).
-    const role = { index, generation, ...(this.workers.size === 0 && !this.running ? {} : { bind: formatBind(this.bind) }) };
+    const role = { index, generation, ...(this.workers.size === 0 && !this.running ? {} : { binds: this.binds.map((b) => formatBind(b)) }) };
     let proc: WorkerProcess;
     try {
       proc = this.platform.spawnWorker([workerArg(role), ...this.argv]);
@@ -139,6 +148,7 @@ export class Supervisor {
     switch (m.t) {
       case "ready":
         w.url = m.url;
+        w.urls = m.urls;
         w.lastBeat = Date.now();
         if (w.state === "starting") w.state = "ready";
         // Told to stop while it started: the message may have come before it listened for messages.
@@ -212,7 +222,7 @@ export class Supervisor {
     onStopRequest(this.platform, (cause) => this.stop(cause));
     this.platform.onSignal("SIGHUP", () => void this.reload("SIGHUP"));
     if (this.args.reload) {
-      const dir = dirname(resolve(this.platform.cwd(), this.args.module));
+      const dir = dirname(resolve(this.platform.cwd(), this.args.module ?? "."));
       this.platform.watchSources(dir, (file) => void this.reload(`${file} changed`));
     }
     this.platform.onSignal("SIGTTIN", () => this.resize(this.target + 1));
@@ -321,5 +331,6 @@ export class Supervisor {
 export async function supervise(platform: Platform, args: RunArgs, argv: readonly string[], count: number): Promise<void> {
   const supervisor = new Supervisor(platform, args, argv, count);
   const url = await supervisor.boot();
+  if (args.module === undefined) platform.stderr(welcomeHint(platform.runtime));
   platform.stdout(`tsgi: listening on ${url} (${platform.runtime}, ${workersText(count)})`);
 }

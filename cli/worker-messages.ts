@@ -5,19 +5,20 @@
 /** The first argument of a worker's command line: `--tsgi-worker=` and the JSON of its WorkerRole. */
 export const WORKER_FLAG = "--tsgi-worker=";
 
-/** Who a worker is: its index (tsgi.worker), generation (tsgi.generation) and, after the first, the bind with the real port. */
+/** Who a worker is: its index (tsgi.worker), generation (tsgi.generation) and, after the first, the binds with the real ports. */
 export interface WorkerRole {
   readonly index: number;
   readonly generation: number;
-  /** The address to listen on instead of --bind (the port the first worker got for port 0). */
-  readonly bind?: string;
+  /** The addresses to listen on instead of every -b, in the same order (the ports the first worker got for port 0). */
+  readonly binds?: readonly string[];
 }
 
 /** A request a worker is answering: method, path, and when it started (ms since the epoch). */
 export type BusyReport = readonly [method: string, path: string, startedAt: number];
 
 export type WorkerMessage =
-  | { readonly t: "ready"; readonly url: string }
+  /** Listening: the ready line's text, and one URL per address in the order of the binds. */
+  | { readonly t: "ready"; readonly url: string; readonly urls: readonly string[] }
   | { readonly t: "failed"; readonly line: string; readonly code: number }
   /** The heartbeat: the event loop runs; what it is serving. */
   | { readonly t: "beat"; readonly inFlight: number; readonly busy: readonly BusyReport[] }

@@ -1,4 +1,5 @@
-// A worker process under a supervisor: loads the app afresh, listens on the shared address, says
+// A worker process under a supervisor: loads the app afresh (the welcome app when no MODULE is
+// named), listens on the shared addresses (TLS as the command line says), says
 // "ready" (or why it failed) over its channel, sends a heartbeat with the requests it is serving,
 // and stops gracefully when the supervisor says so, when its supervisor is gone, or on SIGTERM.
 // Must never print a ready line or decide about other workers (supervisor.ts does).
@@ -6,9 +7,13 @@
 import { createCore } from "../runtimes/index.ts";
 import type { Driver, SupervisorChannel } from "../runtimes/driver.ts";
 import { parseBind } from "../runtimes/bind.ts";
+import { listenAll } from "../runtimes/listener.ts";
+import { TlsError } from "../runtimes/tls.ts";
 import type { RunArgs } from "./parse.ts";
 import { Fatal, loadApp, oneLine } from "./load-app.ts";
 import { type WorkerMessage, type WorkerRole, isStop } from "./worker-messages.ts";
+import { listenOptions } from "./listen-options.ts";
+import { welcomeApp } from "./welcome.ts";
 
 /** How often a worker says it is alive: often enough for the watchdog to judge --timeout, at most once a second. */
 export function beatInterval(timeoutMs: number): number {
@@ -42,17 +47,20 @@ export async function runWorker(driver: Driver, args: RunArgs, role: WorkerRole,
   let listener;
   let core;
   try {
-    const app = await loadApp(platform, args);
+    const options = { ...listenOptions(args), shared: true };
+    const module = args.module;
+    const app = module === undefined ? welcomeApp : await loadApp(platform, { ...args, module });
     core = createCore(
       app,
       { ...args.core, accessLog: args.accessLog ? platform.stdout : null, multiprocess: true, worker: role.index, generation: role.generation },
       platform,
     );
-    const bind = role.bind !== undefined ? parseBind(role.bind) : args.bind;
+    const binds = role.binds !== undefined ? role.binds.map((b) => parseBind(b)) : args.binds;
     try {
-      listener = await driver.listen(core, bind, { shared: true });
+      listener = await listenAll(driver.listen, core, binds, options);
     } catch (err) {
-      throw new Fatal(oneLine(err), 1);
+      // A key or certificate the runtime refused is a bad command line (2); a failed listen is 1.
+      throw new Fatal(oneLine(err), err instanceof TlsError ? 2 : 1);
     }
   } catch (err) {
     if (err instanceof Fatal) return await fail(err.message, err.code);
@@ -92,7 +100,7 @@ export async function runWorker(driver: Driver, args: RunArgs, role: WorkerRole,
   platform.onStop((cause) => {
     if (cause !== "SIGINT") stop();
   });
-  send({ t: "ready", url: open.url });
+  send({ t: "ready", url: open.url, urls: open.urls });
   beat();
   if (stopWanted) stop();
 }

@@ -1,12 +1,12 @@
-// Listening addresses: `HOST:PORT`, `[IPV6]:PORT` or `unix:PATH`, parsed into a Bind and printed
+// Listening addresses: `HOST:PORT`, `[IPV6]:PORT`, `unix:PATH` or `fd://N`, parsed into a Bind and printed
 // back, and how long a unix socket path each OS can hold. Pure code shared by the library entry,
 // the command line and the drivers. Must never resolve a name, touch a socket or ask which OS it runs on.
 
 /** Where the server listens when no address is given. */
 export const DEFAULT_BIND = "127.0.0.1:8888";
 
-/** A listening address: a TCP host and port, or a unix socket path. */
-export type Bind = { kind: "tcp"; host: string; port: number } | { kind: "unix"; path: string };
+/** A listening address: a TCP host and port, a unix socket path, or an inherited listening socket. */
+export type Bind = { kind: "tcp"; host: string; port: number } | { kind: "unix"; path: string } | { kind: "fd"; fd: number };
 
 /** A listening address that cannot be parsed; the message names the problem. */
 export class BindError extends Error {
@@ -16,8 +16,13 @@ export class BindError extends Error {
   }
 }
 
-/** Parses `HOST:PORT`, `[IPV6]:PORT` or `unix:PATH`. Throws BindError naming the problem. */
+/** Parses `HOST:PORT`, `[IPV6]:PORT`, `unix:PATH` or `fd://N`. Throws BindError naming the problem. */
 export function parseBind(text: string): Bind {
+  if (text.startsWith("fd://")) {
+    const fd = Number(text.slice(5));
+    if (!/^\d+$/.test(text.slice(5)) || !Number.isSafeInteger(fd)) throw new BindError(`expected fd://N with N a file descriptor number, got ${JSON.stringify(text)}`);
+    return { kind: "fd", fd };
+  }
   if (text.startsWith("unix:")) {
     const path = text.slice(5);
     if (path === "") throw new BindError(`expected unix:PATH, got ${JSON.stringify(text)}`);
@@ -33,7 +38,7 @@ export function parseBind(text: string): Bind {
     if (!/^[0-9A-Fa-f:.]+(%[\w.-]+)?$/.test(host) || !host.includes(":")) throw new BindError(`expected an IPv6 address inside [], got ${JSON.stringify(text)}`);
   } else {
     const colon = text.lastIndexOf(":");
-    if (colon < 0) throw new BindError(`expected HOST:PORT, [IPV6]:PORT or unix:PATH, got ${JSON.stringify(text)}`);
+    if (colon < 0) throw new BindError(`expected HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N, got ${JSON.stringify(text)}`);
     host = text.slice(0, colon);
     portText = text.slice(colon + 1);
     if (host === "") throw new BindError(`missing host in ${JSON.stringify(text)} (for example 127.0.0.1${text})`);
@@ -79,13 +84,14 @@ export function unixPathProblem(path: string, os: string, what = "the path"): st
   return `${what} is ${bytes} bytes, longer than the ${size - 1} a unix socket path can have on ${os} (sun_path holds ${size} with the NUL)`;
 }
 
-/** The text form of a bind address: `127.0.0.1:8888`, `[::1]:8888` or `unix:/path`. */
+/** The text form of a bind address: `127.0.0.1:8888`, `[::1]:8888`, `unix:/path` or `fd://3`. */
 export function formatBind(bind: Bind): string {
   if (bind.kind === "unix") return `unix:${bind.path}`;
+  if (bind.kind === "fd") return `fd://${bind.fd}`;
   return bind.host.includes(":") ? `[${bind.host}]:${bind.port}` : `${bind.host}:${bind.port}`;
 }
 
-/** The URL a listener reports: `http://HOST:PORT` (IPv6 in brackets) or `unix:PATH`. */
+/** The URL a listener reports: `http://HOST:PORT` (IPv6 in brackets; `https` with TLS) or `unix:PATH`. */
 export function listenerUrl(bind: Bind, scheme = "http"): string {
-  return bind.kind === "unix" ? formatBind(bind) : `${scheme}://${formatBind(bind)}`;
+  return bind.kind === "tcp" ? `${scheme}://${formatBind(bind)}` : formatBind(bind);
 }

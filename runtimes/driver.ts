@@ -4,11 +4,14 @@
 
 import type { ServerCore } from "../src/server/server.ts";
 import type { Bind } from "./bind.ts";
+import type { TlsMaterial } from "./tls.ts";
 
 /** A running server. */
 export interface Listener {
-  /** Where it listens: `http://127.0.0.1:41234`, `http://[::1]:8888` or `unix:/tmp/app.sock`. */
+  /** Where it listens: `http://127.0.0.1:41234`, `https://[::1]:8888` or `unix:/tmp/app.sock`; several joined by ", ". */
   readonly url: string;
+  /** Each listening address, in the order they were given. */
+  readonly urls: readonly string[];
   /** Stops accepting, then shuts down gracefully (in-flight requests finish). Resolves when all connections are closed. */
   close(): Promise<void>;
 }
@@ -62,7 +65,7 @@ export interface Platform {
   spawnWorker(args: readonly string[]): WorkerProcess;
   /**
    * How workers listen on one address: "shared" (Node: node:cluster hands every worker the socket
-   * the supervisor holds; a port 0 is the same port for all, and unix sockets work) or "reuse-port"
+   * the supervisor holds; a port 0 is the same port for all) or "reuse-port"
    * (Bun, Deno: each binds its own socket with SO_REUSEPORT, TCP only, so the workers after the
    * first need the real port).
    */
@@ -92,13 +95,21 @@ export interface SupervisorChannel {
   onDisconnect(fn: () => void): void;
 }
 
-/** How a listener is opened. */
+/** How to listen, besides where. */
 export interface ListenOptions {
+  /** Serve HTTPS on TCP and fd:// listeners (a unix socket stays plain HTTP). */
+  tls?: TlsMaterial;
+  /** The listen(2) backlog, where the runtime lets us set it. */
+  backlog?: number;
+  /** chmod of a unix socket file once it is bound. */
+  socketMode?: number;
+  /** The process umask while a unix socket file is created. */
+  umask?: number;
   /**
    * Several processes listen on this address (workers): Bun and Deno set SO_REUSEPORT; a Node
    * worker shares its supervisor's socket through node:cluster and needs nothing.
    */
-  readonly shared?: boolean;
+  shared?: boolean;
 }
 
 /** What each runtime's driver provides. */

@@ -1,23 +1,15 @@
-// The library entry: serve(app, options) detects the runtime, loads its driver and starts listening.
-// Must never name a runtime API itself (the drivers do); it only looks at globalThis to pick one.
+// The library entry where no runtime condition chose one (package.json's "default"; the repository's
+// own imports): serve(app, options) detects the runtime, loads its driver and starts listening.
+// Bun, Deno and Node get <runtime>/index.ts instead, with the same exports, through package.json's
+// conditions. Must never name a runtime API itself (the drivers do); it only looks at globalThis to pick one.
 
 import type { Application } from "../src/wsgi/types.ts";
-import type { CoreOptions } from "../src/server/options.ts";
-import { ServerCore } from "../src/server/server.ts";
-import { DEFAULT_BIND, parseBind } from "./bind.ts";
-import type { Driver, Listener, Platform, RuntimeName } from "./driver.ts";
-import { checkingPathLength } from "./listener.ts";
+import type { Driver, Listener, RuntimeName } from "./driver.ts";
+import { type ServeOptions, serveWith } from "./serve-with.ts";
 
-export type * from "../src/wsgi/types.ts";
-export type { CoreOptions } from "../src/server/options.ts";
-export type { Bind } from "./bind.ts";
-export type { Listener } from "./driver.ts";
-
-/** What serve() accepts: any CoreOptions (times in milliseconds) plus where to listen. */
-export type ServeOptions = Partial<CoreOptions> & {
-  /** `HOST:PORT`, `[IPV6]:PORT` or `unix:PATH`; default 127.0.0.1:8888 (port 0: any free port). */
-  bind?: string;
-};
+export type * from "./public-types.ts";
+export { createCore } from "./serve-with.ts";
+export { readTls } from "./tls.ts";
 
 /** Which runtime this code runs on. */
 export function detectRuntime(): RuntimeName {
@@ -33,25 +25,13 @@ export function detectRuntime(): RuntimeName {
  */
 export async function loadDriver(): Promise<Driver> {
   switch (detectRuntime()) {
-    case "bun": {
-      const [sockets, platform] = await Promise.all([import("./bun/sockets.ts"), import("./bun/platform.ts")]);
-      return { listen: checkingPathLength(sockets.listen), platform: platform.platform };
-    }
-    case "deno": {
-      // Deno binds a relative unix socket path resolved against its working directory.
-      const [sockets, platform] = await Promise.all([import("./deno/sockets.ts"), import("./deno/platform.ts")]);
-      return { listen: checkingPathLength(sockets.listen, platform.platform), platform: platform.platform };
-    }
-    default: {
-      const [sockets, platform] = await Promise.all([import("./node/sockets.ts"), import("./node/platform.ts")]);
-      return { listen: checkingPathLength(sockets.listen), platform: platform.platform };
-    }
+    case "bun":
+      return (await import("./bun/driver.ts")).driver;
+    case "deno":
+      return (await import("./deno/driver.ts")).driver;
+    default:
+      return (await import("./node/driver.ts")).driver;
   }
-}
-
-/** The core for `app` on this platform, with the platform's runtime name and scheduler; errors go to its stderr unless `options.log` says otherwise. */
-export function createCore(app: Application, options: Partial<CoreOptions>, platform: Platform): ServerCore {
-  return new ServerCore(app, { schedule: platform.afterMicrotasks, ...options, log: options.log ?? platform.stderr, runtime: platform.runtime });
 }
 
 /**
@@ -61,10 +41,6 @@ export function createCore(app: Application, options: Partial<CoreOptions>, plat
  *   console.log(server.url);
  *   await server.close();
  */
-export async function serve(app: Application, options: ServeOptions = {}): Promise<Listener> {
-  if (typeof app !== "function") throw new TypeError("serve(app): app must be a function (environ, startResponse) => body");
-  const { bind: bindText, ...core } = options;
-  const bind = parseBind(bindText ?? DEFAULT_BIND);
-  const driver = await loadDriver();
-  return await driver.listen(createCore(app, core, driver.platform), bind);
+export function serve(app: Application, options: ServeOptions = {}): Promise<Listener> {
+  return serveWith(loadDriver, app, options);
 }

@@ -17,7 +17,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "11" },
     count: { type: "string", default: "200000" },
     only: { type: "string", default: "node,bun,deno" },
-    scenarios: { type: "string", default: "hello,hello-async,pipeline,stream" },
+    scenarios: { type: "string", default: "hello,hello-async,pipeline,pipeline-async,stream,stream-async,upload" },
   },
 });
 const out = mkdtempSync(path.join(os.tmpdir(), "tsgi-core-"));

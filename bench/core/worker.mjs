@@ -4,6 +4,7 @@
 // Plain JavaScript so it runs as is on Node, Bun and Deno. It must never touch a socket: the
 // fake transport only counts bytes, so what is measured is the core's own work per request.
 
+const { nextTick } = await import("node:process");
 const [bundleA, bundleB, scenario, countText, roundsText] = (globalThis.Deno ? Deno.args : process.argv.slice(2));
 const count = Number(countText);
 const rounds = Number(roundsText);
@@ -37,7 +38,15 @@ const APPS = {
     })();
   },
 };
+// The async variants (bench/apps/async/*.ts): async functions, header lists built per response.
+APPS["stream-async"] = async (_env, sr) => {
+  sr("200 OK", [["Content-Type", "text/plain"]]);
+  return (async function* () {
+    for (let i = 0; i < 64; i++) yield CHUNK;
+  })();
+};
 APPS.pipeline = APPS.hello;
+APPS["pipeline-async"] = APPS["hello-async"];
 // bench/apps/upload.ts: reads the whole body, answers its length.
 APPS.upload = async (env, sr) => {
   const body = await env["wsgi.input"].read();
@@ -82,7 +91,8 @@ async function side(bundle) {
     },
     end() {}, close() {}, destroy() {}, abort() {}, pauseReading() {}, resumeReading() {},
   };
-  const core = new ServerCore(APPS[scenario], { log: () => {}, schedule: (t) => queueMicrotask(t) });
+  // The drivers' scheduler (Platform.afterMicrotasks): nextTick, after the microtask queue drains.
+  const core = new ServerCore(APPS[scenario], { log: () => {}, schedule: (t) => nextTick(t) });
   const handle = core.open(transport, { remoteAddress: "127.0.0.1", remotePort: 50000 });
   const feed = handle.received ? (b) => handle.received(b) : (b) => handle.data(b);
   const until = (n) => (responses >= n ? Promise.resolve() : new Promise((resolve) => (wake = { n, resolve })));
@@ -92,7 +102,7 @@ async function side(bundle) {
   /** Serves n requests; returns ns per request. */
   return async function run(n) {
     const start = performance.now();
-    if (scenario === "pipeline") {
+    if (scenario.startsWith("pipeline")) {
       for (let i = 0; i < n; i += PIPELINE) {
         const target = responses + PIPELINE;
         feed(many.slice());

@@ -1,6 +1,6 @@
 // Turns the collected bench figures into the printed tables and bench/RESULTS.md: medians per
 // scenario for tsgi, native and bare (and base, with --baseline), the median of the per-round
-// ratios tsgi/native (and tsgi/base), and every error or failure flagged.
+// ratios tsgi/native (and tsgi/base) and async/sync per variant, and every error or failure flagged.
 // It must never drop a flagged run silently or print a figure for a server that failed validation.
 
 export function median(values) {
@@ -12,12 +12,12 @@ export function median(values) {
 
 const int = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 
-/** One cell: the median (req/s, or KiB per connection for memory), "!" when a run had errors. */
-function cell(entry, memory) {
+/** One cell: the median (req/s, KiB per connection for memory, or ms for a latency), "!" when a run had errors. */
+function cell(entry, scenario) {
   if (!entry) return "-";
   const m = median(entry.values);
   if (m === undefined) return entry.failures.length ? "failed" : "-";
-  const text = memory ? `${(m / 1024).toFixed(1)} KiB` : int.format(m);
+  const text = scenario.memory ? `${(m / 1024).toFixed(1)} KiB` : scenario.unit === "ms" ? `${m.toFixed(2)} ms` : int.format(m);
   return entry.errors.length || entry.failures.length ? `${text} !` : text;
 }
 
@@ -46,8 +46,9 @@ export function header(withBase) {
 export function rows(scenarios, byScenario, withBase = false) {
   return scenarios.map((s) => {
     const r = byScenario[s.name] ?? {};
-    const base = withBase ? [cell(r.base, s.memory), ratio(r.tsgi, r.base)] : [];
-    return [s.memory ? `${s.label} (lower is better)` : s.label, cell(r.tsgi, s.memory), ...base, cell(r.native, s.memory), ratio(r.tsgi, r.native), cell(r.bare, s.memory)];
+    const base = withBase ? [cell(r.base, s), ratio(r.tsgi, r.base)] : [];
+    const lower = s.memory || s.unit === "ms";
+    return [lower ? `${s.label} (lower is better)` : s.label, cell(r.tsgi, s), ...base, cell(r.native, s), ratio(r.tsgi, r.native), cell(r.bare, s)];
   });
 }
 
@@ -92,4 +93,9 @@ export function markdownTable(head, table) {
     `|${head.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`,
     ...table.map((r) => `| ${r.map(esc).join(" | ")} |`),
   ].join("\n");
+}
+
+/** Rows [label, ratio per kind]: the async variant over the sync one, the median of per-round ratios. */
+export function variantRows(scenarios, asyncByScenario, syncByScenario, kinds) {
+  return scenarios.map((s) => [s.label, ...kinds.map((k) => ratio(asyncByScenario[s.name]?.[k], syncByScenario[s.name]?.[k]))]);
 }

@@ -3,6 +3,7 @@
 // produce a figure. The idle-memory scenario is measured by bench/lib/memory.mjs instead of wrk.
 // It must never start processes itself; bench/run.mjs does that.
 import { BIG, HELLO, PIPELINE_DEPTH, UPLOAD_ANSWER, UPLOAD_SIZE, streamedBody } from "./payloads.mjs";
+import { SLOW_HEAD_TIMEOUT } from "./slow-clients.mjs";
 
 const GET = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 const STREAMED = Buffer.from(streamedBody());
@@ -23,7 +24,9 @@ function expectBody(expected, { chunked = false } = {}) {
  * name: key used on the command line (--scenarios); label: table row; app: bench/apps/APP.ts and the
  * native server's app; bare: canned variant of the bare server; validate: the raw request, how many
  * responses it must yield, a check per response and an optional note explaining wrk errors to come;
- * wrk: lua script in bench/wrk, extra wrk args and script args.
+ * wrk: lua script in bench/wrk, extra wrk args and script args. A slow-clients scenario (slowClients:
+ * how many) is measured by bench/lib/slow-clients.mjs with its own wrk connection count, has no bare
+ * server, gives tsgi (and node:http) a short head timeout, and makes two rows (alone, and with them).
  */
 export const SCENARIOS = [
   {
@@ -94,6 +97,19 @@ export const SCENARIOS = [
     wrk: { script: null, args: [] },
   },
   {
+    name: "slow-clients",
+    label: "p99 of 8 connections, 2000 slow clients timing out",
+    aloneLabel: "p99 of 8 connections, alone",
+    unit: "ms",
+    app: "hello",
+    bare: null,
+    slowClients: 2000,
+    connections: 8,
+    headTimeout: SLOW_HEAD_TIMEOUT,
+    validate: { request: GET, expected: 1, check: expectBody(HELLO) },
+    wrk: { script: null, args: [] },
+  },
+  {
     name: "idle",
     label: "memory per idle keep-alive connection",
     app: "hello",
@@ -102,3 +118,8 @@ export const SCENARIOS = [
     validate: { request: GET, expected: 1, check: expectBody(HELLO) },
   },
 ];
+
+/** The rows a list of scenarios makes in the tables: a slow-clients scenario makes two (its "alone" row first). */
+export function displayRows(scenarios) {
+  return scenarios.flatMap((s) => (s.slowClients ? [{ ...s, name: `${s.name}:alone`, label: s.aloneLabel }, s] : [s]));
+}

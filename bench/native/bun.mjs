@@ -1,10 +1,11 @@
 // Native Bun baseline: Bun.serve serving one bench app's behaviour (hello | big | upload | stream),
-// the same bytes as bench/apps/*.ts. Usage: bun bench/native/bun.mjs APP [IDLE_SECONDS]
+// the same bytes as bench/apps/*.ts. Usage: bun bench/native/bun.mjs APP [IDLE_SECONDS [sync|async]]
+// The async variant (bench/apps/async/*.ts) uses async handlers that build their headers per response.
 // Listens on 127.0.0.1 with an ephemeral port and prints "listening on http://127.0.0.1:PORT".
 // It must never listen beyond 127.0.0.1 nor do more work than the matching tsgi app.
 import { BIG, HELLO, chunks } from "../lib/payloads.mjs";
 
-const [appName = "hello", idle = "120"] = process.argv.slice(2);
+const [appName = "hello", idle = "120", variant = "sync"] = process.argv.slice(2);
 const TEXT = { "Content-Type": "text/plain" };
 
 function streamOf(iterator) {
@@ -30,7 +31,17 @@ const handlers = {
   stream: () => new Response(streamOf(chunks()), { headers: TEXT }),
 };
 
-const fetch = handlers[appName];
+const asyncHandlers = {
+  hello: async () => new Response(HELLO, { headers: { "Content-Type": "text/plain" } }),
+  big: async () => new Response(BIG, { headers: { "Content-Type": "text/plain" } }),
+  async upload(request) {
+    const body = await request.arrayBuffer();
+    return new Response(String(body.byteLength), { headers: { "Content-Type": "text/plain" } });
+  },
+  stream: async () => new Response(streamOf(chunks()), { headers: { "Content-Type": "text/plain" } }),
+};
+
+const fetch = (variant === "async" ? asyncHandlers : handlers)[appName];
 if (!fetch) {
   console.error(`unknown app ${appName}`);
   process.exit(2);

@@ -1,11 +1,12 @@
 // Native Deno baseline: Deno.serve serving one bench app's behaviour (hello | big | upload | stream),
-// the same bytes as bench/apps/*.ts. Usage: deno run --allow-net bench/native/deno.mjs APP
+// the same bytes as bench/apps/*.ts. Usage: deno run --allow-net bench/native/deno.mjs APP [sync|async]
+// The async variant (bench/apps/async/*.ts) uses async handlers that build their headers per response.
 // (Deno.serve keeps idle keep-alive connections open without a timeout of its own.)
 // Listens on 127.0.0.1 with an ephemeral port and prints "listening on http://127.0.0.1:PORT".
 // It must never listen beyond 127.0.0.1 nor do more work than the matching tsgi app.
 import { BIG, HELLO, chunks } from "../lib/payloads.mjs";
 
-const [appName = "hello"] = Deno.args;
+const [appName = "hello", variant = "sync"] = Deno.args;
 const TEXT = { "Content-Type": "text/plain" };
 
 function streamOf(iterator) {
@@ -31,7 +32,17 @@ const handlers = {
   stream: () => new Response(streamOf(chunks()), { headers: TEXT }),
 };
 
-const handler = handlers[appName];
+const asyncHandlers = {
+  hello: async () => new Response(HELLO, { headers: { "Content-Type": "text/plain" } }),
+  big: async () => new Response(BIG, { headers: { "Content-Type": "text/plain" } }),
+  async upload(request) {
+    const body = await request.arrayBuffer();
+    return new Response(String(body.byteLength), { headers: { "Content-Type": "text/plain" } });
+  },
+  stream: async () => new Response(streamOf(chunks()), { headers: { "Content-Type": "text/plain" } }),
+};
+
+const handler = (variant === "async" ? asyncHandlers : handlers)[appName];
 if (!handler) {
   console.error(`unknown app ${appName}`);
   Deno.exit(2);

@@ -1,12 +1,15 @@
 // Native Node baseline: node:http serving one bench app's behaviour (hello | big | upload | stream),
-// the same bytes as bench/apps/*.ts. Usage: node bench/native/node.mjs APP [IDLE_SECONDS]
+// the same bytes as bench/apps/*.ts. Usage: node bench/native/node.mjs APP [IDLE_SECONDS [sync|async [HEAD_TIMEOUT_SECONDS]]]
+// The async variant (bench/apps/async/*.ts) uses async handlers, as real apps are written.
+// (node:http judges a head timeout every connectionsCheckingInterval: a quarter of it here, up to
+// 1 s, the period of tsgi's ticker for that timeout).
 // Listens on 127.0.0.1 with an ephemeral port and prints "listening on http://127.0.0.1:PORT".
 // It must never listen beyond 127.0.0.1 nor do more work than the matching tsgi app.
 import http from "node:http";
 import { once } from "node:events";
 import { BIG, HELLO, chunks } from "../lib/payloads.mjs";
 
-const [appName = "hello", idle = "120"] = process.argv.slice(2);
+const [appName = "hello", idle = "120", variant = "sync", headTimeout] = process.argv.slice(2);
 
 const handlers = {
   hello(_req, res) {
@@ -33,14 +36,32 @@ const handlers = {
   },
 };
 
-const handler = handlers[appName];
+// The same work as an async function that builds its header object per response (node:http ignores the Promise).
+const asyncHandlers = {
+  async hello(_req, res) {
+    res.writeHead(200, { "Content-Type": "text/plain", "Content-Length": HELLO.byteLength });
+    res.end(HELLO);
+  },
+  async big(_req, res) {
+    res.writeHead(200, { "Content-Type": "text/plain", "Content-Length": BIG.byteLength });
+    res.end(BIG);
+  },
+  upload: handlers.upload,
+  stream: handlers.stream,
+};
+
+const handler = (variant === "async" ? asyncHandlers : handlers)[appName];
 if (!handler) {
   console.error(`unknown app ${appName}`);
   process.exit(2);
 }
 
-const server = http.createServer(handler);
+const server = http.createServer(headTimeout === undefined ? {} : { connectionsCheckingInterval: Math.min(1000, Number(headTimeout) * 250) }, handler);
 server.keepAliveTimeout = Number(idle) * 1000;
+if (headTimeout !== undefined) {
+  server.headersTimeout = Number(headTimeout) * 1000;
+  server.requestTimeout = Number(headTimeout) * 1000;
+}
 server.listen(0, "127.0.0.1", () => {
   console.log(`listening on http://127.0.0.1:${server.address().port} (native node)`);
 });

@@ -1,4 +1,5 @@
-// The Bun driver's sockets: Bun.listen sockets feed the core.
+// The Bun driver's sockets: Bun.listen sockets (with `tls` for --certfile) feed the core. Bun.listen
+// cannot adopt an inherited socket (fd://N is refused) and has no backlog setting.
 // Must never parse HTTP or keep per-request state (that is the core's job); only moves bytes,
 // applies backpressure and closes sockets.
 //
@@ -7,13 +8,16 @@
 // `close` handler synchronously from socket.end(), so closed() is delivered from a microtask when
 // we caused it, never from inside a Transport call the core is making.
 
-import type { Socket, SocketHandler } from "bun";
+import type { Socket, SocketHandler, TLSOptions } from "bun";
 import { existsSync, unlinkSync } from "node:fs";
+import { createSecureContext } from "node:tls";
 import type { ServerCore } from "../../src/server/server.ts";
+import type { Site } from "../../src/server/site.ts";
 import { Slab } from "../../src/http/bytes.ts";
 import type { Bind } from "../bind.ts";
 import type { ListenOptions, Listener } from "../driver.ts";
-import { listenFailure, listenerFor } from "../listener.ts";
+import { boundAddress, listenFailure, listenerFor, siteFor } from "../listener.ts";
+import { type TlsMaterial, subjectText, tlsRefused } from "../tls.ts";
 import { HIGH_WATER, SocketConnection } from "../socket-connection.ts";
 import { STAGING_MAX, StagingPool, joinRuns } from "../gather.ts";
 
@@ -30,6 +34,10 @@ interface Shared {
   readonly slab: Slab;
   /** Bun has no gathered write and socket.write() is synchronous: parts are joined in a staging buffer that is free again on return. */
   readonly staging: StagingPool;
+  /** The listener's TLS settings, when it speaks TLS. */
+  readonly tls: TlsMaterial | undefined;
+  /** The listener's Site: set once Bun.listen returned, before any connection opens. */
+  site?: Site;
 }
 
 class BunConnection extends SocketConnection {
@@ -190,19 +198,48 @@ function deliverClosedTask(this: BunConnection): void {
   this.deliverClosed();
 }
 
+function openConnection(core: ServerCore, shared: Shared, socket: BunSocket, peerCert: string | undefined): void {
+  const conn = new BunConnection(socket, shared);
+  socket.data = conn;
+  // No setNoDelay here: Bun sets TCP_NODELAY on every accepted socket itself (seen with strace, Bun 1.4).
+  conn.calling = true;
+  try {
+    conn.handle = core.open(conn, { remoteAddress: socket.remoteAddress ?? "", remotePort: socket.remotePort ?? 0, peerCert }, shared.site!);
+  } catch (err) {
+    conn.fail(err);
+  }
+  conn.calling = false;
+}
+
+/** The client sent a certificate (getPeerCertificate() gives an empty object when it did not). */
+function hasCertificate(socket: BunSocket): boolean {
+  const cert = socket.getPeerCertificate();
+  return cert !== null && typeof cert === "object" && Object.keys(cert).length > 0;
+}
+
 function handlers(core: ServerCore, shared: Shared): SocketHandler<BunConnection | undefined> {
   return {
     open(socket) {
-      const conn = new BunConnection(socket, shared);
-      socket.data = conn;
-      // No setNoDelay here: Bun sets TCP_NODELAY on every accepted socket itself (seen with strace, Bun 1.4).
-      conn.calling = true;
-      try {
-        conn.handle = core.open(conn, { remoteAddress: socket.remoteAddress ?? "", remotePort: socket.remotePort ?? 0 });
-      } catch (err) {
-        conn.fail(err);
+      if (shared.tls !== undefined) {
+        // TLS: the core meets the connection once the handshake is done (handshake below); until
+        // then the head timeout is the socket's own.
+        socket.timeout(Math.max(1, Math.ceil(core.options.headTimeout / 1000)));
+        return;
       }
-      conn.calling = false;
+      openConnection(core, shared, socket, undefined);
+    },
+    handshake(socket, success, authorizationError) {
+      socket.timeout(0);
+      // A refused or unverifiable client certificate (with --cert-reqs optional, one that was sent).
+      if (!success || (authorizationError !== null && hasCertificate(socket))) {
+        socket.terminate();
+        return;
+      }
+      openConnection(core, shared, socket, shared.tls !== undefined && shared.tls.certReqs !== "none" && hasCertificate(socket) ? subjectText(socket.getPeerCertificate().subject) : undefined);
+    },
+    timeout(socket) {
+      // Only armed while a TLS handshake is pending.
+      if (socket.data === undefined) socket.terminate();
     },
     data(socket, bytes) {
       // Bun hands over a fresh buffer per callback (checked: each has its own ArrayBuffer), so the core may keep it.
@@ -258,20 +295,51 @@ function reusePort(options: ListenOptions): object {
   return options.shared === true ? { reusePort: true } : {};
 }
 
+/** Bun.listen's tls option for our settings; bad key or certificate text is a TlsError. */
+function tlsOptions(material: TlsMaterial): TLSOptions {
+  const options: TLSOptions = {
+    key: material.key,
+    cert: material.cert,
+    ca: material.ca,
+    requestCert: material.certReqs !== "none",
+    rejectUnauthorized: material.certReqs === "required",
+    ALPNProtocols: encodeAlpn(material.alpn),
+  };
+  try {
+    // Bun.listen refuses bad text too, but in words that cannot be told from an address error.
+    createSecureContext({ key: material.key, cert: material.cert, ca: material.ca });
+  } catch (err) {
+    throw tlsRefused(err);
+  }
+  return options;
+}
+
+/** ALPN's wire form: each protocol name preceded by its length. */
+function encodeAlpn(protocols: readonly string[]): Uint8Array {
+  const bytes: number[] = [];
+  for (const p of protocols) bytes.push(p.length, ...Array.from(p, (c) => c.charCodeAt(0)));
+  return new Uint8Array(bytes);
+}
+
 /** Starts listening; resolves once bound (with the real port when port 0 was asked for). */
 export async function listen(core: ServerCore, bind: Bind, options: ListenOptions = {}): Promise<Listener> {
-  const shared: Shared = { log: core.options.log, slab: new Slab(), staging: new StagingPool() };
+  if (bind.kind === "fd") throw listenFailure(bind, new Error("Bun cannot adopt an inherited socket (Bun.listen takes a host and port or a unix path, not a file descriptor); use Node"));
+  if (options.backlog !== undefined) core.options.log("tsgi: warning: --backlog is ignored on Bun (Bun.listen has no backlog setting)");
+  const material = bind.kind === "tcp" ? options.tls : undefined;
+  const tls = material === undefined ? undefined : tlsOptions(material);
+  const shared: Shared = { log: core.options.log, slab: new Slab(), staging: new StagingPool(), tls: material };
   const socket = handlers(core, shared);
   let server: { port?: number; stop(closeActive?: boolean): void };
   try {
     server = bind.kind === "unix"
       ? Bun.listen<BunConnection | undefined>({ unix: bind.path, allowHalfOpen: true, socket })
-      : Bun.listen<BunConnection | undefined>({ hostname: bind.host, port: bind.port, allowHalfOpen: true, socket, ...reusePort(options) });
+      : Bun.listen<BunConnection | undefined>({ hostname: bind.host, port: bind.port, allowHalfOpen: true, socket, tls, ...reusePort(options) });
   } catch (err) {
     throw listenFailure(bind, err);
   }
-  return listenerFor(core, bind, {
-    port: bind.kind === "tcp" ? server.port : undefined,
+  const actual = boundAddress(bind, { port: server.port });
+  shared.site = siteFor(core, actual, material !== undefined);
+  return listenerFor(core, bind, actual, shared.site, {
     stopAccepting: () => server.stop(false),
     removeSocketFile: () => {
       if (bind.kind === "unix" && existsSync(bind.path)) unlinkSync(bind.path);

@@ -32,6 +32,7 @@ export interface DenoStdStream {
 
 export interface DenoApi {
   listen(options: { hostname: string; port: number; transport?: "tcp"; reusePort?: boolean } | { path: string; transport: "unix" }): DenoListener;
+  listenTls(options: { hostname: string; port: number; transport?: "tcp"; cert: string; key: string; alpnProtocols?: string[]; reusePort?: boolean }): DenoListener;
   readonly args: string[];
   cwd(): string;
   statSync(path: string): { isFile: boolean };

@@ -1,13 +1,17 @@
-// The Deno driver's sockets: Deno.listen connections feed the core.
+// The Deno driver's sockets: Deno.listen (Deno.listenTls for --certfile) connections feed the core;
+// a TLS handshake happens on the first read, within the core's head timeout. Deno cannot adopt an
+// inherited socket (fd://N is refused), ask for a client certificate, or set the backlog.
 // Must never parse HTTP or keep per-request state (that is the core's job); only moves bytes,
 // applies backpressure and closes connections. Every promise here is awaited inside a try, so
 // a reset or a closed socket can never become an unhandled rejection.
 
 import type { ServerCore } from "../../src/server/server.ts";
+import type { Site } from "../../src/server/site.ts";
 import { Slab } from "../../src/http/bytes.ts";
 import type { Bind } from "../bind.ts";
 import type { ListenOptions, Listener } from "../driver.ts";
-import { listenFailure, listenerFor } from "../listener.ts";
+import { boundAddress, listenFailure, listenerFor, siteFor } from "../listener.ts";
+import { type TlsMaterial, TlsError, tlsRefused } from "../tls.ts";
 import { HIGH_WATER, SocketConnection } from "../socket-connection.ts";
 import { STAGING_MAX, StagingPool, fitsStaging, joinRuns } from "../gather.ts";
 import { type DenoConn, type DenoListener, deno } from "./api.ts";
@@ -245,14 +249,14 @@ export class DenoConnection extends SocketConnection {
   }
 }
 
-function accept(core: ServerCore, conn: DenoConn, shared: Shared): void {
+function accept(core: ServerCore, conn: DenoConn, shared: Shared, site: Site): void {
   const c = new DenoConnection(conn, shared);
   const addr = conn.remoteAddr;
   try {
     conn.setNoDelay?.(true);
   } catch {}
   try {
-    c.handle = core.open(c, { remoteAddress: addr.hostname ?? "", remotePort: addr.port ?? 0 });
+    c.handle = core.open(c, { remoteAddress: addr.hostname ?? "", remotePort: addr.port ?? 0 }, site);
   } catch (err) {
     c.fail(err);
     return;
@@ -264,7 +268,7 @@ function accept(core: ServerCore, conn: DenoConn, shared: Shared): void {
 /** Deno error names of an accept that failed because the peer already went away. */
 const PEER_GONE = new Set(["NotConnected", "ConnectionReset", "ConnectionAborted"]);
 
-async function acceptLoop(core: ServerCore, listener: DenoListener, shared: Shared, isClosed: () => boolean): Promise<void> {
+async function acceptLoop(core: ServerCore, listener: DenoListener, shared: Shared, site: Site, isClosed: () => boolean): Promise<void> {
   for (;;) {
     let conn: DenoConn;
     try {
@@ -278,27 +282,48 @@ async function acceptLoop(core: ServerCore, listener: DenoListener, shared: Shar
       await new Promise((resolve) => setTimeout(resolve, 50));
       continue;
     }
-    accept(core, conn, shared);
+    accept(core, conn, shared, site);
   }
 }
 
 /**
- * A listener that workers share sets `reusePort` (SO_REUSEPORT), which Deno.listen accepts only with
- * `--unstable-net` (Deno 2.9: "Unstable API 'Deno.listen({ reusePort: true })'"): the supervisor
- * starts Deno workers with that flag (platform.ts). Resolves once bound (with the real port when
- * port 0 was asked for).
+ * Deno.listen, or Deno.listenTls for a TCP listener with TLS settings; bad key or certificate text is
+ * a TlsError. A listener that workers share sets `reusePort` (SO_REUSEPORT), which Deno accepts only
+ * with `--unstable-net` (Deno 2.9: "Unstable API 'Deno.listen({ reusePort: true })'"): the supervisor
+ * starts Deno workers with that flag (platform.ts).
  */
+function open(bind: Bind & { kind: "tcp" | "unix" }, tls: TlsMaterial | undefined, shared: boolean): DenoListener {
+  if (bind.kind === "unix") return deno.listen({ transport: "unix", path: bind.path });
+  const reuse = shared ? { reusePort: true } : {};
+  if (tls === undefined) return deno.listen({ hostname: bind.host, port: bind.port, transport: "tcp", ...reuse });
+  if (tls.certReqs !== "none") throw new TlsError(`--cert-reqs ${tls.certReqs} is not available on Deno (Deno.listenTls cannot ask for a client certificate); use Bun or Node`);
+  try {
+    return deno.listenTls({ hostname: bind.host, port: bind.port, transport: "tcp", cert: tls.cert, key: tls.key, alpnProtocols: [...tls.alpn], ...reuse });
+  } catch (err) {
+    // Deno reads the PEM text only here. Its errors about it are InvalidData (no certificate) or a
+    // plain Error (a key it cannot parse, a key of another certificate); an address error has a name of its own.
+    if (err instanceof Error && (err.name === "InvalidData" || err.name === "Error")) throw tlsRefused(new Error(err.message.replace(/^unexpected error: /, "")));
+    throw err;
+  }
+}
+
+/** Starts listening; resolves once bound (with the real port when port 0 was asked for). */
 export async function listen(core: ServerCore, bind: Bind, options: ListenOptions = {}): Promise<Listener> {
+  if (bind.kind === "fd") throw listenFailure(bind, new Error("Deno cannot adopt an inherited socket (Deno.listen takes a host and port or a unix path, not a file descriptor); use Node"));
+  if (options.backlog !== undefined) core.options.log("tsgi: warning: --backlog is ignored on Deno (Deno.listen has no backlog setting)");
+  const tls = bind.kind === "tcp" ? options.tls : undefined;
   let listener: DenoListener;
   try {
-    listener = bind.kind === "unix" ? deno.listen({ transport: "unix", path: bind.path }) : deno.listen({ hostname: bind.host, port: bind.port, transport: "tcp", ...(options.shared === true ? { reusePort: true } : {}) });
+    listener = open(bind, tls, options.shared === true);
   } catch (err) {
+    if (err instanceof TlsError) throw err;
     throw listenFailure(bind, err);
   }
+  const actual = boundAddress(bind, { port: listener.addr.port });
+  const site = siteFor(core, actual, tls !== undefined);
   let closed = false;
-  void acceptLoop(core, listener, sharedState(core.options.log), () => closed);
-  return listenerFor(core, bind, {
-    port: listener.addr.port,
+  void acceptLoop(core, listener, sharedState(core.options.log), site, () => closed);
+  return listenerFor(core, bind, actual, site, {
     stopAccepting: () => {
       closed = true;
       listener.close();

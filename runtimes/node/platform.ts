@@ -1,34 +1,75 @@
 // Node's Platform for the command line: Node's process facilities, and module loading that compiles
-// a .ts module through the TypeScript loader in ts-loader.ts, with source maps on so that stack
-// traces name the lines of the .ts file. Must never touch sockets (sockets.ts does) or parse arguments.
+// a .ts module: with esbuild through the hooks in ts-loader.ts when esbuild is installed (with
+// source maps on, so that stack traces name the lines of the .ts file), else with Node's own type
+// stripping where this Node has it, else it throws UnsupportedModule with the line saying what to
+// install. Must never touch sockets (sockets.ts does) or parse arguments.
 
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { register } from "node:module";
+import * as nodeModule from "node:module";
 import cluster from "node:cluster";
 import { processPlatform } from "../process-platform.ts";
 import { workerOf } from "../worker-process.ts";
+import { UnsupportedModule } from "../load-error.ts";
+import type { TsCompiler, TsLoaderData } from "./ts-loader.ts";
 
-/** Module hooks are registered once per process (registering is process-wide in Node). */
-let loaderRegistered = false;
+/** How TypeScript gets loaded in this process, decided on first use (registering hooks is process-wide in Node). */
+let tsLoading: "hooks" | "native" | null = null;
+
+/** True when esbuild can be imported from here (the repository has it; an installed tsgi does not depend on it). */
+function hasEsbuild(): boolean {
+  try {
+    nodeModule.createRequire(import.meta.url).resolve("esbuild");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Node 22.6+ with --experimental-strip-types, and 22.18+ / 23.6+ by default, import .ts files themselves. */
+function nodeStripsTypes(): boolean {
+  return Boolean((process.features as { typescript?: unknown }).typescript);
+}
+
+/** Node 22.13+ offers module.stripTypeScriptTypes, which module hooks can use without a flag. */
+function nodeHasStripFunction(): boolean {
+  return typeof (nodeModule as { stripTypeScriptTypes?: unknown }).stripTypeScriptTypes === "function";
+}
 
 /**
- * Finds the compiled TypeScript loader next to the running bundle (dist/serve.js or
- * dist/runtimes/index.js) and registers it. The loader emits inline source maps, which Node uses
- * only when source maps are enabled before the module loads.
+ * Finds the compiled TypeScript loader next to the running bundle (dist/serve.js,
+ * dist/runtimes/index.js or dist/runtimes/node/index.js) and registers it. The loader emits inline
+ * source maps, which Node uses only when source maps are enabled before the module loads.
  */
-function registerTsLoader(): void {
-  if (loaderRegistered) return;
+function registerTsLoader(compiler: TsCompiler): void {
   process.setSourceMapsEnabled(true);
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, "runtimes", "node", "ts-loader.js"), join(here, "node", "ts-loader.js")];
+  const candidates = [join(here, "runtimes", "node", "ts-loader.js"), join(here, "node", "ts-loader.js"), join(here, "ts-loader.js")];
   const found = candidates.find((p) => existsSync(p));
   if (found === undefined) {
     throw new Error(`cannot load TypeScript on Node: the loader is missing (looked for ${candidates.join(", ")}; run \`npm run build\`)`);
   }
-  register(pathToFileURL(found).href);
-  loaderRegistered = true;
+  const data: TsLoaderData = { compiler };
+  nodeModule.register(pathToFileURL(found).href, { data });
+}
+
+/** Makes .ts modules loadable, once: esbuild first (today's behaviour in the repository), then Node's own. */
+function enableTypeScript(): void {
+  if (tsLoading !== null) return;
+  if (hasEsbuild()) {
+    registerTsLoader("esbuild");
+    tsLoading = "hooks";
+  } else if (nodeStripsTypes()) {
+    tsLoading = "native";
+  } else if (nodeHasStripFunction()) {
+    registerTsLoader("node");
+    tsLoading = "hooks";
+  } else {
+    throw new UnsupportedModule(
+      `Node ${process.version} cannot load TypeScript by itself and esbuild is not installed: run \`npm install esbuild\`, use Node 22.18 or later, or compile the app to JavaScript`,
+    );
+  }
 }
 
 const TS_FILE = /\.(?:ts|mts|tsx)$/;
@@ -47,7 +88,7 @@ export const platform = processPlatform("node", {
   spawnWorker: forkWorker,
   workerListen: "shared",
   async importModule(absPath: string): Promise<Record<string, unknown>> {
-    if (TS_FILE.test(absPath)) registerTsLoader();
+    if (TS_FILE.test(absPath)) enableTypeScript();
     return (await import(pathToFileURL(absPath).href)) as Record<string, unknown>;
   },
 });

@@ -1,13 +1,17 @@
-// The Node driver's sockets: a node:net server whose sockets feed the core.
+// The Node driver's sockets: a node:net server (node:tls with --certfile) whose sockets feed the
+// core; it can also adopt an inherited listening socket (fd://N).
 // Must never parse HTTP or keep per-request state (that is the core's job); only moves bytes,
 // applies backpressure and closes sockets.
 
 import { createServer, type Server, type Socket } from "node:net";
+import { type TLSSocket, type TlsOptions, createSecureContext, createServer as createTlsServer } from "node:tls";
 import type { ServerCore } from "../../src/server/server.ts";
+import type { Site } from "../../src/server/site.ts";
 import { Slab } from "../../src/http/bytes.ts";
 import type { Bind } from "../bind.ts";
-import type { Listener } from "../driver.ts";
-import { listenFailure, listenerFor } from "../listener.ts";
+import type { ListenOptions, Listener } from "../driver.ts";
+import { boundAddress, listenFailure, listenerFor, siteFor } from "../listener.ts";
+import { type TlsMaterial, subjectText, tlsRefused } from "../tls.ts";
 import { HIGH_WATER, SocketConnection } from "../socket-connection.ts";
 import { joinRuns, joinedIfSmall } from "../gather.ts";
 
@@ -116,7 +120,7 @@ function onClose(this: TsgiSocket): void {
 /** Socket errors (ECONNRESET, EPIPE, ...) end in 'close'; there is nothing else to do. */
 function onError(): void {}
 
-function accept(core: ServerCore, socket: Socket, slab: Slab): void {
+function accept(core: ServerCore, socket: Socket, slab: Slab, site: Site, peerCert?: string): void {
   const s = socket as TsgiSocket;
   const conn = new NodeConnection(socket, core.options.log, slab);
   s[kConn] = conn;
@@ -129,19 +133,68 @@ function accept(core: ServerCore, socket: Socket, slab: Slab): void {
   socket.on("end", onEnd);
   socket.on("finish", onFinish);
   try {
-    conn.handle = core.open(conn, { remoteAddress: socket.remoteAddress ?? "", remotePort: socket.remotePort ?? 0 });
+    conn.handle = core.open(conn, { remoteAddress: socket.remoteAddress ?? "", remotePort: socket.remotePort ?? 0, peerCert }, site);
   } catch (err) {
     conn.fail(err);
   }
 }
 
 /**
+ * A TLS socket whose handshake is done: its client certificate's subject when one was sent and
+ * verified. With --cert-reqs optional, a certificate that was sent but fails verification closes
+ * the connection (required: the handshake itself fails).
+ */
+function secured(core: ServerCore, socket: TLSSocket, slab: Slab, site: Site, material: TlsMaterial): void {
+  let subject: string | undefined;
+  if (material.certReqs !== "none") {
+    const cert = socket.getPeerCertificate();
+    const sent = cert !== null && typeof cert === "object" && Object.keys(cert).length > 0;
+    if (sent && !socket.authorized) {
+      socket.destroy();
+      return;
+    }
+    if (sent) subject = subjectText(cert.subject);
+  }
+  accept(core, socket, slab, site, subject);
+}
+
+function tlsServer(core: ServerCore, material: TlsMaterial, onSecure: (socket: TLSSocket) => void): Server {
+  const options: TlsOptions = {
+    allowHalfOpen: true,
+    noDelay: true,
+    highWaterMark: HIGH_WATER,
+    key: material.key,
+    cert: material.cert,
+    ca: material.ca,
+    requestCert: material.certReqs !== "none",
+    rejectUnauthorized: material.certReqs === "required",
+    ALPNProtocols: [...material.alpn],
+    // The handshake counts as part of the first request head.
+    handshakeTimeout: core.options.headTimeout,
+  };
+  try {
+    createSecureContext(options);
+  } catch (err) {
+    throw tlsRefused(err);
+  }
+  const server = createTlsServer(options, onSecure);
+  // A failed handshake (plain HTTP to this port, a refused certificate) concerns that client only: Node destroys its socket.
+  server.on("tlsClientError", () => {});
+  return server;
+}
+
+/**
  * Starts listening; resolves once bound (with the real port when port 0 was asked for). A worker
  * (ListenOptions.shared) needs nothing more: node:cluster shares its supervisor's socket.
  */
-export function listen(core: ServerCore, bind: Bind): Promise<Listener> {
+export function listen(core: ServerCore, bind: Bind, options: ListenOptions = {}): Promise<Listener> {
   const slab = new Slab();
-  const server: Server = createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: HIGH_WATER }, (socket) => accept(core, socket, slab));
+  const tls = bind.kind === "unix" ? undefined : options.tls;
+  let site: Site | undefined; // set once bound, before any connection can be accepted
+  const server: Server =
+    tls === undefined
+      ? createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: HIGH_WATER }, (socket) => accept(core, socket, slab, site!))
+      : tlsServer(core, tls, (socket) => secured(core, socket, slab, site!, tls));
   return new Promise<Listener>((resolve, reject) => {
     const onListenError = (err: Error) => reject(listenFailure(bind, err));
     server.once("error", onListenError);
@@ -149,11 +202,14 @@ export function listen(core: ServerCore, bind: Bind): Promise<Listener> {
       server.off("error", onListenError);
       // A later server error (EMFILE on accept, ...) must not crash the process.
       server.on("error", (err) => core.options.log(`tsgi: listener error: ${err.message}`));
-      const addr = server.address();
+      const actual = boundAddress(bind, server.address());
+      site = siteFor(core, actual, tls !== undefined);
       // Node removes a unix socket file itself on close.
-      resolve(listenerFor(core, bind, { port: addr !== null && typeof addr === "object" ? addr.port : undefined, stopAccepting: () => server.close() }));
+      resolve(listenerFor(core, bind, actual, site, { stopAccepting: () => server.close() }));
     };
-    if (bind.kind === "unix") server.listen({ path: bind.path }, ready);
-    else server.listen({ host: bind.host, port: bind.port }, ready);
+    const backlog = options.backlog;
+    if (bind.kind === "unix") server.listen({ path: bind.path, backlog }, ready);
+    else if (bind.kind === "fd") server.listen({ fd: bind.fd, backlog }, ready);
+    else server.listen({ host: bind.host, port: bind.port, backlog }, ready);
   });
 }

@@ -130,10 +130,14 @@ export class ChunkedReader implements BodyReader {
   private sizeLine(line: string): void {
     let i = 0;
     let size = 0;
+    // Leading zeros do not count (RFC 9112 section 7.1: a long numeral is still a size); a size of
+    // more than 16 significant hex digits is larger than any body limit: 413, before it overflows.
+    let digits = 0;
     while (i < line.length) {
       const v = HEX_VALUE[line.charCodeAt(i)]!;
       if (v === 255 || line.charCodeAt(i) > 0xff) break;
-      if (i === 16) throw new HttpError(400, "chunk size too large");
+      if (digits > 0 || v !== 0) digits++;
+      if (digits > 16) throw new HttpError(413, "request body too large");
       size = size * 16 + v;
       i++;
     }

@@ -32,6 +32,19 @@ export function isToken(s: string): boolean {
   return true;
 }
 
+/**
+ * `s` without leading and trailing OWS (RFC 9110 section 5.6.3: SP and HTAB only). Never
+ * String.prototype.trim(): it also strips U+00A0 (byte 0xA0 decoded as Latin-1), VT, FF, U+FEFF and
+ * more, and a value a front proxy reads as `\xA0chunked` must not be read here as `chunked`.
+ */
+export function trimOws(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 0x20 || s.charCodeAt(a) === 0x09)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 0x20 || s.charCodeAt(b - 1) === 0x09)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
 /** Hex digit values; 255 for a byte that is not a hex digit. */
 export const HEX_VALUE = (() => {
   const t = new Uint8Array(256).fill(255);

@@ -3,7 +3,7 @@
 // Connection, and Expect. Pure functions of field values. Must never read a body byte, and never
 // throw anything but HttpError.
 
-import { isToken } from "./chars.ts";
+import { isToken, trimOws } from "./chars.ts";
 import { HttpError } from "../errors.ts";
 
 export const BODY_NONE = 0;
@@ -20,11 +20,14 @@ export interface BodyFraming {
 const NO_BODY: BodyFraming = Object.freeze({ kind: BODY_NONE, length: 0 });
 const CHUNKED: BodyFraming = Object.freeze({ kind: BODY_CHUNKED, length: 0 });
 
-/** Splits a list-valued field into lower-cased, trimmed, non-empty elements. */
+/**
+ * Splits a list-valued field (RFC 9110 section 5.6.1) into lower-cased non-empty elements, each
+ * trimmed of OWS: SP and HTAB only (any other byte, 0xA0 included, stays part of the element).
+ */
 export function listElements(value: string): string[] {
   const out: string[] = [];
   for (const part of value.split(",")) {
-    const t = part.trim();
+    const t = trimOws(part);
     if (t !== "") out.push(t.toLowerCase());
   }
   return out;
@@ -43,7 +46,7 @@ export function requestBodyFraming(te: string | null, clCount: number, cl: strin
     let chunkedAt = -1;
     for (let c = 0; c < codings.length; c++) {
       const semi = codings[c]!.indexOf(";");
-      const name = (semi === -1 ? codings[c]! : codings[c]!.slice(0, semi)).trim();
+      const name = trimOws(semi === -1 ? codings[c]! : codings[c]!.slice(0, semi));
       if (!isToken(name)) throw new HttpError(400, "malformed Transfer-Encoding");
       if (name === "chunked") {
         if (chunkedAt !== -1 || semi !== -1) throw new HttpError(400, "chunked must be the final transfer coding, once");
@@ -59,7 +62,11 @@ export function requestBodyFraming(te: string | null, clCount: number, cl: strin
   if (clCount === 0) return NO_BODY;
   if (clCount > 1) throw new HttpError(400, "more than one Content-Length");
   if (!/^[0-9]+$/.test(cl)) throw new HttpError(400, "malformed Content-Length");
-  if (cl.length > 15) throw new HttpError(400, "Content-Length too large to represent");
+  // A length too long to represent is still a valid length (RFC 9110 section 8.6), larger than any
+  // body limit: 413. Leading zeros do not count toward the 15 digits a double holds exactly.
+  let zeros = 0;
+  while (zeros < cl.length - 1 && cl.charCodeAt(zeros) === 0x30) zeros++;
+  if (cl.length - zeros > 15) throw new HttpError(413, "request body too large");
   const length = Number(cl);
   if (length > maxBodySize) throw new HttpError(413, "request body too large");
   return length > 0 ? { kind: BODY_LENGTH, length } : NO_BODY;

@@ -77,7 +77,7 @@ function fieldName(name: string): FieldName | null {
 
 export class RequestHeadParser {
   /** The last head parsed, reused when the next one repeats it byte for byte. */
-  readonly repeated = new RepeatedHead<RequestHead>();
+  readonly repeated: RepeatedHead<RequestHead> = new RepeatedHead<RequestHead>();
   private readonly strings = stringTable(4096);
   private readonly fieldNames = new InternTable<FieldName | null>(1024, fieldName);
   /** The last Host value found valid (hosts repeat; validating again is wasted work). */

@@ -17,7 +17,7 @@ import { EMPTY_INPUT } from "../wsgi/input.ts";
 import { type BodyOwner, RequestBody } from "./request-body.ts";
 import { Exchange, type ExchangeHost } from "../wsgi/exchange.ts";
 import type { ResponseStart } from "../wsgi/start-response.ts";
-import { buildEnviron, type ConnectionFacts } from "../wsgi/environ.ts";
+import { buildEnviron, type ConnectionFacts, type GatewaySettings } from "../wsgi/environ.ts";
 import { ClientDisconnected, HttpError, errorText } from "../errors.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -49,15 +49,13 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   /** When the request being answered started (the coarse clock). */
   private startedAt = 0;
   requests = 0;
-  readonly facts: ConnectionFacts;
 
   constructor(
     readonly ctx: ServerContext,
     private readonly transport: Transport,
-    remoteAddress: string,
-    remotePort: number,
+    readonly facts: ConnectionFacts,
+    private readonly site: GatewaySettings,
   ) {
-    this.facts = { remoteAddress, remotePort: String(remotePort) };
     this.output = new Output(transport, ctx.options.schedule);
     this.response = new ResponseWriter(this.output, ctx);
     // A new connection must deliver its first request head within the head timeout.
@@ -79,13 +77,16 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     else this.updateReading();
   }
 
+  /**
+   * The client will send nothing more. What it sent before is answered as if it had not said so:
+   * every request that arrived complete, in order (loop() closes once none is left); a body still
+   * incomplete fails with 400, and a head still incomplete is dropped.
+   */
   peerFinished(): void {
     this.peerSentFin = true;
     if (this.finished) return;
-    if (this.body !== null && this.body.reading) {
-      this.body.fail(new HttpError(400, "request body incomplete: the client closed its side"));
-      this.closeAfterResponse = true;
-    }
+    const body = this.body;
+    if (body !== null && body.reading) this.bodyCutShort(body);
     if (this.exchange === null) this.process();
   }
 
@@ -116,7 +117,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     }
     this.inProcess = false;
     this.output.holding = false;
-    this.output.flush();
+    this.output.endBurst();
     this.updateReading();
   }
 
@@ -129,8 +130,12 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
       const body = this.body;
       if (body !== null) {
         if (body.reading) {
-          if (this.buf.length === 0 || !this.feedBody(body)) break;
-          if (body.reading) break;
+          if (this.buf.length > 0 && !this.feedBody(body)) break;
+          if (body.reading) {
+            // A body that began after the client's FIN will never be complete.
+            if (this.peerSentFin) this.bodyCutShort(body);
+            break;
+          }
         }
         if (this.exchange === null) this.body = null;
       }
@@ -179,7 +184,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     const input = body === null ? EMPTY_INPUT : body.input!;
     this.head = head;
     this.response.code = 0;
-    const ex = new Exchange(this, head, buildEnviron(head, this.facts, input, ctx.errors, ctx.options), ctx.starts);
+    const ex = new Exchange(this, head, buildEnviron(head, this.facts, input, ctx.errors, this.site), ctx.starts);
     this.exchange = ex;
     this.setTimer(T_EXCHANGE, 0);
     this.lastProgressAt = this.startedAt = ctx.now;
@@ -214,9 +219,14 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   reject(e: unknown): void {
     const err = e instanceof HttpError ? e : new HttpError(400, "bad request");
     if (!(e instanceof HttpError)) this.ctx.options.log(`tsgi: error: unexpected parser failure: ${String(e)}`);
+    this.refuse(err.status, err.detail);
+  }
+
+  /** reject() without an error object (a timeout: no stack to capture, thousands may expire at once). */
+  refuse(status: number, detail: string): void {
     this.buf = EMPTY;
     this.closeAfterResponse = true;
-    this.output.send(this.ctx.errorResponse(err.status, err.detail, false));
+    this.output.queue(this.ctx.errorResponse(status, detail, false)); // closeTransport flushes it
     this.closeTransport();
   }
 
@@ -271,9 +281,14 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     this.process();
   }
 
-  /** Whether the connection may stay open after this response (request body state, shutdown). */
+  /**
+   * Whether the connection may stay open after this response (request body state, shutdown). After
+   * the client's FIN, only while bytes that may hold more requests are buffered: a response that
+   * said Connection: close would make the client stop reading before the answers to those.
+   */
   private mayKeepAlive(): boolean {
-    if (this.closeAfterResponse || this.ctx.shuttingDown || this.peerSentFin) return false;
+    if (this.closeAfterResponse || this.ctx.shuttingDown) return false;
+    if (this.peerSentFin && this.buf.length === 0) return false;
     return this.body === null || this.body.keepable;
   }
 
@@ -321,6 +336,12 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     this.transport.close();
   }
 
+  /** The client's FIN came before the end of the request body: its read fails with 400, and we close after. */
+  private bodyCutShort(body: RequestBody): void {
+    body.fail(new HttpError(400, "request body incomplete: the client closed its side"));
+    this.closeAfterResponse = true;
+  }
+
   /** The request body stopped arriving while the app waits for it: its read fails, and we close after. */
   failBody(error: HttpError): void {
     this.closeAfterResponse = true;
@@ -348,8 +369,8 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     return this.output.full;
   }
 
-  tick(now: number): void {
-    judge(this, now);
+  tick(now: number): boolean {
+    return judge(this, now);
   }
 
   busyWith(): BusyRequest | null {

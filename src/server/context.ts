@@ -10,8 +10,11 @@ import type { CoreOptions } from "./options.ts";
 
 /** What the server asks of a connection it tracks. */
 export interface TrackedConnection {
-  /** Called periodically with the current time: closes or fails what has waited too long. */
-  tick(now: number): void;
+  /**
+   * Called periodically with the current time: closes or fails what has waited too long. Returns
+   * whether it did so (an expiry: an error response, a close), the costly case the server bounds per slice.
+   */
+  tick(now: number): boolean;
   /** Graceful stop: close now if idle, otherwise after the current response. */
   closeWhenIdle(): void;
   /** Close now. */

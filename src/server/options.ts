@@ -25,7 +25,7 @@ export interface CoreOptions {
   shutdownTimeout: number;
   /** The Server header value; "" sends none. */
   serverHeader: string;
-  /** environ SERVER_NAME / SERVER_PORT. The driver fills them from the listening address. */
+  /** environ SERVER_NAME / SERVER_PORT of a connection opened without a Site (each listener makes its own: ServerCore.site). */
   serverName: string;
   serverPort: string;
   /** environ wsgi.url_scheme. */

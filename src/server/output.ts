@@ -33,10 +33,7 @@ export class Output {
   /** Queues bytes; they go out at the end of the current burst. */
   send(data: Uint8Array): void {
     if (this.closed) return;
-    if (this.parts !== null) this.parts.push(data);
-    else if (this.first === null) this.first = data;
-    else this.parts = [this.first, data];
-    this.bytes += data.length;
+    this.queue(data);
     if (!this.holding && !this.flushScheduled) {
       this.flushScheduled = true;
       this.schedule((this.flushTask ??= () => {
@@ -44,6 +41,15 @@ export class Output {
         this.flush();
       }));
     }
+  }
+
+  /** Queues bytes without scheduling their flush: the caller flushes (a last response before close). */
+  queue(data: Uint8Array): void {
+    if (this.closed) return;
+    if (this.parts !== null) this.parts.push(data);
+    else if (this.first === null) this.first = data;
+    else this.parts = [this.first, data];
+    this.bytes += data.length;
   }
 
   /** Bytes queued and not yet handed to the transport. */
@@ -59,6 +65,15 @@ export class Output {
   /** Producers should wait (waitWritable) before producing more. */
   get blocked(): boolean {
     return this.transportFull || this.bytes > HIGH_WATER;
+  }
+
+  /**
+   * The end of a burst: flushes now, unless a flush is already scheduled after the microtask queue
+   * (bytes were queued from an async continuation), which then takes these bytes too: responses
+   * completed in the same turn (a pipelined batch of async apps) leave in one write.
+   */
+  endBurst(): void {
+    if (!this.flushScheduled) this.flush();
   }
 
   /** Hands everything queued to the transport. */

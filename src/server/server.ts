@@ -11,6 +11,7 @@ import type { ConnectionFacts } from "../wsgi/environ.ts";
 import { type CoreOptions, resolveOptions } from "./options.ts";
 import { Connection } from "./connection.ts";
 import { accessLine } from "./access-log.ts";
+import { type Site, type SiteAddress, connectionFacts, makeSite } from "./site.ts";
 import { RequestHeadParser } from "../http/request-head.ts";
 import { ServerFields } from "../http/server-fields.ts";
 import { ChunkSizeLines } from "../http/body-writers.ts";
@@ -20,24 +21,48 @@ import { StartCache } from "../wsgi/start-response.ts";
 import { ErrorLog } from "../wsgi/error-stream.ts";
 
 const IGNORE: ConnectionHandle = { received() {}, writable() {}, peerFinished() {}, closed() {} };
+/**
+ * Timeouts acted on (error responses, closes) in one slice of a tick; the rest of the connections
+ * are judged in the next slice, after a macrotask turn, so that the I/O of everyone else gets in
+ * between: thousands of connections expiring together must not stop the event loop.
+ */
+const EXPIRIES_PER_SLICE = 16;
+/** Distinct error responses kept per second (the details are fixed phrases; a few are in use at once). */
+const ERROR_CACHE_SIZE = 16;
 
 export class ServerCore implements ServerContext {
   readonly options: CoreOptions;
   readonly errors: ErrorLog;
   readonly parser: RequestHeadParser;
-  readonly starts = new StartCache();
-  readonly slab = new Slab();
-  readonly sizeLines = new ChunkSizeLines();
+  readonly starts: StartCache = new StartCache();
+  readonly slab: Slab = new Slab();
+  readonly sizeLines: ChunkSizeLines = new ChunkSizeLines();
   private readonly fields: ServerFields;
-  now = Date.now();
+  /** The Site of a connection opened without one: the address in the options. */
+  private readonly defaultSite: Site;
+  now: number = Date.now();
   requestsStarted = 0;
   shuttingDown = false;
   private readonly connections = new Set<TrackedConnection>();
   private ticker: ReturnType<typeof setInterval> | null = null;
   private readonly tickMs: number;
+  /** The tick in progress: the connections still to judge, or null between ticks. */
+  private sweep: Iterator<TrackedConnection> | null = null;
+  /** The next slice of the tick in progress, when one is waiting. */
+  private sliceTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly nextSlice = (): void => {
+    this.sliceTimer = null;
+    this.judgeSlice();
+  };
   private shutdownDone: (() => void) | null = null;
   private shutdownPromise: Promise<void> | null = null;
   private graceTimer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * Error responses built with the current Date line (it changes once a second), by status, detail
+   * and HEAD: a burst of timeouts builds the 408 once. Bounded; the bytes are never modified.
+   */
+  private readonly errorCache = new Map<string, Uint8Array>();
+  private errorCacheFields: Uint8Array | null = null;
 
   constructor(
     readonly app: Application,
@@ -50,14 +75,17 @@ export class ServerCore implements ServerContext {
     this.errors = new ErrorLog(o.log);
     this.parser = new RequestHeadParser(o);
     this.fields = new ServerFields(o.serverHeader);
+    this.defaultSite = makeSite(o, { serverName: o.serverName, serverPort: o.serverPort });
     const positive = [o.headTimeout, o.bodyTimeout, o.keepAliveTimeout, o.responseTimeout].filter((t) => t > 0);
     this.tickMs = Math.max(10, Math.min(1000, Math.floor(Math.min(...positive, 4000) / 4)));
   }
 
-  /** The listening address, for environ SERVER_NAME and SERVER_PORT. */
-  setAddress(serverName: string, serverPort: string): void {
-    this.options.serverName = serverName;
-    this.options.serverPort = serverPort;
+  /**
+   * The settings of one listener (SERVER_NAME, SERVER_PORT, the scheme), made once when it opens;
+   * its driver passes the Site to open() with each connection it accepts.
+   */
+  site(address: SiteAddress): Site {
+    return makeSite(this.options, address);
   }
 
   get connectionCount(): number {
@@ -82,15 +110,15 @@ export class ServerCore implements ServerContext {
     return out;
   }
 
-  /** A driver accepted a socket. Over the connection limit (or shutting down) it is answered 503 and closed. */
-  open(transport: Transport, peer: PeerInfo): ConnectionHandle {
+  /** A driver accepted a socket on the listener of `site`. Over the connection limit (or shutting down) it is answered 503 and closed. */
+  open(transport: Transport, peer: PeerInfo, site: Site = this.defaultSite): ConnectionHandle {
     if (this.shuttingDown || this.connections.size >= this.options.maxConnections) {
       transport.write(this.errorResponse(503, this.shuttingDown ? "server is shutting down" : "too many connections", false));
       transport.close();
       return IGNORE;
     }
     if (this.ticker === null) this.startTicker();
-    const conn = new Connection(this, transport, peer.remoteAddress, peer.remotePort);
+    const conn = new Connection(this, transport, connectionFacts(site, peer), site);
     this.connections.add(conn);
     return conn;
   }
@@ -100,7 +128,19 @@ export class ServerCore implements ServerContext {
   }
 
   errorResponse(status: number, detail: string, omitBody: boolean): Uint8Array {
-    return errorResponse(status, detail, this.serverFields(true, true), omitBody);
+    const fields = this.serverFields(true, true);
+    const cache = this.errorCache;
+    if (fields !== this.errorCacheFields) {
+      cache.clear();
+      this.errorCacheFields = fields;
+    }
+    const key = omitBody ? `HEAD ${status} ${detail}` : `${status} ${detail}`;
+    let bytes = cache.get(key);
+    if (bytes === undefined) {
+      bytes = errorResponse(status, detail, fields, omitBody);
+      if (cache.size < ERROR_CACHE_SIZE) cache.set(key, bytes);
+    }
+    return bytes;
   }
 
   forget(conn: TrackedConnection): void {
@@ -148,13 +188,40 @@ export class ServerCore implements ServerContext {
   private startTicker(): void {
     this.now = Date.now();
     this.ticker = setInterval(() => {
-      const now = (this.now = Date.now());
-      for (const c of this.connections) c.tick(now);
+      this.now = Date.now();
+      // A tick still in progress (many expiries) goes on in its slices; it is not restarted.
+      if (this.sweep !== null) return;
+      this.sweep = this.connections.values();
+      this.judgeSlice();
     }, this.tickMs);
+  }
+
+  /**
+   * Judges connections of the tick in progress until EXPIRIES_PER_SLICE of them were acted on, then
+   * leaves the rest to a later slice. A Set's iterator stays valid while connections come and go.
+   */
+  private judgeSlice(): void {
+    const sweep = this.sweep;
+    if (sweep === null) return;
+    const now = (this.now = Date.now());
+    let budget = EXPIRIES_PER_SLICE;
+    for (;;) {
+      const next = sweep.next();
+      if (next.done === true) {
+        if (this.sweep === sweep) this.sweep = null;
+        return;
+      }
+      if (next.value.tick(now) && --budget === 0) break;
+    }
+    // The connections acted on may have stopped the ticker (the last one gone): then nothing is left to do.
+    if (this.sweep === sweep) this.sliceTimer = setTimeout(this.nextSlice, 0);
   }
 
   private stopTicker(): void {
     if (this.ticker !== null) clearInterval(this.ticker);
     this.ticker = null;
+    if (this.sliceTimer !== null) clearTimeout(this.sliceTimer);
+    this.sliceTimer = null;
+    this.sweep = null;
   }
 }

@@ -36,57 +36,66 @@ export interface TimedConnection {
   /** The transport refused more and has not said it is writable again. */
   readonly transportFull: boolean;
   setTimer(kind: TimerKind, ms: number): void;
-  reject(e: HttpError): void;
+  /** Answers `status` (the server's own error response) and closes. */
+  refuse(status: number, detail: string): void;
   failBody(error: HttpError): void;
   failExchange(error: Error): void;
   closeTransport(): void;
   abort(): void;
 }
 
-/** Called on each tick with the current time. */
-export function judge(c: TimedConnection, now: number): void {
-  if (c.gone) return;
+/**
+ * Called on each tick with the current time. Returns whether a timeout acted (an error response, a
+ * close, a failed exchange): the server bounds how many of those one slice of its ticker does.
+ */
+export function judge(c: TimedConnection, now: number): boolean {
+  if (c.gone) return false;
   const o = c.ctx.options;
   if (c.finished) {
     // Closing, but the client is not taking the last bytes: give up after the response timeout.
-    if (stalled(c, now)) dropStalledClient(c);
-    return;
+    if (!stalled(c, now)) return false;
+    dropStalledClient(c);
+    return true;
   }
   switch (c.timer) {
     case T_IDLE:
       if (c.transportFull) {
         // A response is still on its way to the client: its progress is what is timed.
-        if (stalled(c, now)) dropStalledClient(c);
-        return;
+        if (!stalled(c, now)) return false;
+        dropStalledClient(c);
+        return true;
       }
       if (c.headStarted) {
         // The first byte of a head arrived: for the first request the deadline from accept stands.
         c.setTimer(T_HEAD, c.requests > 0 ? o.headTimeout : c.deadline - c.ctx.now);
-        return;
+        return false;
       }
-      if (now >= c.deadline) c.closeTransport();
-      return;
+      if (now < c.deadline) return false;
+      c.closeTransport();
+      return true;
     case T_HEAD:
-      if (now >= c.deadline) c.reject(new HttpError(408, "request head not received in time"));
-      return;
+      if (now < c.deadline) return false;
+      c.refuse(408, "request head not received in time");
+      return true;
     case T_DISCARD:
-      if (c.body === null || !c.body.reading) return;
-      if (now - c.body.lastArrival >= o.bodyTimeout) c.closeTransport();
-      return;
+      if (c.body === null || !c.body.reading) return false;
+      if (now - c.body.lastArrival < o.bodyTimeout) return false;
+      c.closeTransport();
+      return true;
     case T_EXCHANGE: {
-      if (c.exchange === null) return;
+      if (c.exchange === null) return false;
       const body = c.body;
       if (body !== null && body.appWaiting) {
         // The app waits for the client: only the body timeout applies.
-        if (now - body.lastArrival >= o.bodyTimeout) c.failBody(new HttpError(408, "request body not received in time"));
-        return;
+        if (now - body.lastArrival < o.bodyTimeout) return false;
+        c.failBody(new HttpError(408, "request body not received in time"));
+        return true;
       }
-      if (stalled(c, now)) {
-        // A client that stopped reading cannot be sent anything more; an app that stopped producing fails.
-        if (c.transportFull) dropStalledClient(c);
-        else c.failExchange(new ApplicationTimeout(o.responseTimeout));
-      }
-      return;
+      if (!stalled(c, now)) return false;
+      // A client that stopped reading cannot be sent anything more; an app that stopped producing fails.
+      if (c.transportFull) dropStalledClient(c);
+      else c.failExchange(new ApplicationTimeout(o.responseTimeout));
+      return true;
     }
   }
 }

@@ -31,6 +31,8 @@ export interface Transport {
 export interface PeerInfo {
   remoteAddress: string;
   remotePort: number;
+  /** The subject of the client's TLS certificate, when it sent one. */
+  peerCert?: string;
 }
 
 /** What the driver calls on the core for one connection, from its socket callbacks. */

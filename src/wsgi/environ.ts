@@ -12,6 +12,8 @@ const VERSION = Object.freeze([1, 0]) as unknown as [1, 0];
 export interface ConnectionFacts {
   readonly remoteAddress: string;
   readonly remotePort: string;
+  /** The subject of the client's TLS certificate, when it sent one (tsgi.peer_cert). */
+  readonly peerCert: string | null;
 }
 
 /** What the server tells every environ: where it listens and how it runs. */
@@ -20,6 +22,8 @@ export interface GatewaySettings {
   readonly serverName: string;
   readonly serverPort: string;
   readonly urlScheme: string;
+  /** The connection is TLS: HTTPS "on", and tsgi.peer_cert when the client sent a certificate. */
+  readonly https?: boolean;
   readonly multiprocess: boolean;
   readonly runtime: string;
   readonly worker: number;
@@ -56,6 +60,10 @@ export function buildEnviron(head: RequestHead, facts: ConnectionFacts, input: I
     "tsgi.worker": o.worker,
     "tsgi.generation": o.generation,
   };
+  if (o.https === true) {
+    env.HTTPS = "on";
+    if (facts.peerCert !== null) env["tsgi.peer_cert"] = facts.peerCert;
+  }
   const names = head.names;
   const values = head.values;
   for (let i = 0; i < names.length; i++) env[names[i]!] = values[i]!;

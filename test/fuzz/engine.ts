@@ -71,15 +71,15 @@ export const CORPUS: readonly string[] = [
   "GET http://h:1/p?q HTTP/1.1\r\nHost: other\r\nX-A: 1\r\nX-A: 2\r\n\r\n",
 ];
 
-const SPECIAL_BYTES = [13, 10, 0, 32, 9, 0x5f, 0x80, 0xff, 0x3a, 0x3b, 0x22, 0x2c, 0x25, 0x30, 0x7f, 0x0b, 0x2f, 0x3f, 0x2a, 0x3d];
+const SPECIAL_BYTES = [13, 10, 0, 32, 9, 0x5f, 0x80, 0xff, 0x3a, 0x3b, 0x22, 0x2c, 0x25, 0x30, 0x7f, 0x0b, 0x2f, 0x3f, 0x2a, 0x3d, 0xa0, 0x0c, 0x85];
 const TOKENS = [
   "\r\n", "\n", "\r", " ", "\t", "\r\n ", "\r\n\t", "\r\n\r\n", "_", "%", "%0", "%zz", "\x00", "\xe9", ",", ";", "=", ":", " :",
   "chunked", "gzip, ", "Content-Length: 5\r\n", "Content-Length: 0\r\n", "Transfer-Encoding: chunked\r\n", "Host: x\r\n",
-  "Expect: 100-continue\r\n", "Expect: x\r\n", "Connection: close\r\n", "Connection: keep-alive\r\n", "0\r\n\r\n",
+  "Expect: 100-continue\r\n", "Expect: x\r\n", "\xa0", "\x0c", "\x85", "\xef\xbb\xbf", "Connection: close\r\n", "Connection: keep-alive\r\n", "0\r\n\r\n",
   "X_Y: z\r\n", "5\r\nhello\r\n", "HTTP/1.0", "HTTP/2.0", "HEAD", "*", "http://a", "ffffffffffffffff", "\r\n0\r\n",
 ];
-const CL_VALUES = ["", "-1", "+1", "1,1", "1, 1", "99999999999999999", "0x10", " 3 ", "3 3", "0", "1", "7", "40", "100", "00001", "999999999999999"];
-const TE_VALUES = ["chunked", "Chunked", "gzip, chunked", "chunked, chunked", "identity", "chunked;x", "chunked, gzip", "", ",", "chunked, ", "gzip"];
+const CL_VALUES = ["", "\xa05", "5\xa0", "\x0c5", "-1", "+1", "1,1", "1, 1", "99999999999999999", "0x10", " 3 ", "3 3", "0", "1", "7", "40", "100", "00001", "999999999999999"];
+const TE_VALUES = ["\xa0chunked", "chunked\xa0", "chunked, \xa0", "chunked", "Chunked", "gzip, chunked", "chunked, chunked", "identity", "chunked;x", "chunked, gzip", "", ",", "chunked, ", "gzip"];
 const CHUNK_SIZES = ["0", "1", "5", "A", "a", "ff", "-1", "", " 5", "5 ", "5;", "5;a=b", '5;a="x"', "5;a=", "00000000000000005", "g", "0;x=y", "3\n"];
 const METHODS = ["GET", "POST", "HEAD", "OPTIONS", "CONNECT", "PUT", "get", "G T", "DELETE", "M-SEARCH"];
 const VERSIONS = ["HTTP/1.1", "HTTP/1.0", "HTTP/1.2", "HTTP/2.0", "HTTP/0.9", "HTTP/1", "HTTP/1.10", "http/1.1", "HTTP/1.1 "];
@@ -447,6 +447,9 @@ export function parseOutput(out: string, app: AppName): Parsed | string {
   return { finals, continues };
 }
 
+/** Without leading and trailing OWS: SP and HTAB only (RFC 9110 section 5.6.3), never trim(). */
+const ows = (s: string): string => s.replace(/^[ \t]+|[ \t]+$/g, "");
+
 /**
  * A reference framer for request streams the core accepted (no error response): how many request
  * heads are complete, how many requests are complete with their bodies, and whether one of those
@@ -473,13 +476,13 @@ export function frameRequests(input: string): { heads: number; complete: number;
       const colon = line.indexOf(":");
       if (colon === -1) continue;
       const name = line.slice(0, colon).toLowerCase();
-      const value = line.slice(colon + 1).trim().toLowerCase();
+      const value = ows(line.slice(colon + 1)).toLowerCase();
       if (name === "content-length") cl = Number(value);
       else if (name === "transfer-encoding") chunked = true;
       else if (name === "connection") conn += "," + value;
       else if (name === "expect") expect100 = !v10; // HTTP/1.0 ignores Expect
     }
-    const tokens = conn.split(",").map((t) => t.trim());
+    const tokens = conn.split(",").map(ows);
     const closes = tokens.includes("close") || (v10 && !tokens.includes("keep-alive"));
     pos = headEnd + 4;
     let done = true;

@@ -4,6 +4,8 @@
 // seed, the input's index, the input (JSON-escaped) and the assertion, and exits 1.
 // --keep-going checks every input and reports the first (shrunk) example of each kind of failure.
 // --from I skips the checks before input I (the same stream is drawn, so I reproduces one input).
+// --differential runs the differential mode instead (differential/main.ts: tsgi against node:http,
+// Bun.serve and Deno.serve over real sockets).
 // It must never change what is checked (engine.ts does that) or hide a failure.
 import { type Failure, Rng, check, nextCase, show, shrink, watchUnhandledRejections } from "./engine.ts";
 
@@ -41,6 +43,12 @@ function parseArgs(argv: string[]): Args {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--differential")) {
+    // Differential mode: tsgi against each runtime's own server (differential/main.ts).
+    const { differential } = await import("./differential/main.ts");
+    await differential(process.argv.slice(2));
+    return;
+  }
   const args = parseArgs(process.argv.slice(2));
   watchUnhandledRejections();
   const rng = new Rng(args.seed);

@@ -37,8 +37,8 @@ export function command(runtime: Runtime, args: string[]): { file: string; argv:
     case "bun":
       return { file: BUN, argv: ["serve.ts", ...args] };
     case "deno":
-      // Deno needs write permission to create a unix socket file (documented in the README), and
-      // run and env permission to start worker processes.
+      // Deno needs write permission to create a unix socket file, --allow-sys to set the umask
+      // (documented in the README), and run and env permission to start worker processes.
       return {
         file: DENO,
         argv: [
@@ -46,6 +46,7 @@ export function command(runtime: Runtime, args: string[]): { file: string; argv:
           "--allow-net",
           "--allow-read",
           ...(args.some((a) => a.startsWith("unix:")) ? ["--allow-write"] : []),
+          ...(args.includes("--umask") ? ["--allow-sys"] : []),
           ...(args.some((a) => a === "-w" || a.startsWith("--workers")) ? ["--allow-run", "--allow-env"] : []),
           "serve.ts",
           ...args,
@@ -134,6 +135,10 @@ export interface SpawnOptions {
   /** A file descriptor for stdout or stderr instead of a pipe (its lines are then not collected). */
   stdout?: number;
   stderr?: number;
+  /** The working directory; the repository root unless given. */
+  cwd?: string;
+  /** File descriptors the child inherits as its fd 3, 4, ... (a listening socket for fd://3). */
+  inherit?: number[];
 }
 
 /** A spawned process with its output collected. */
@@ -147,7 +152,7 @@ export class Proc {
   constructor(file: string, argv: string[], options: SpawnOptions = {}) {
     const env = { ...childEnv(), ...options.env };
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-    this.child = spawn(file, argv, { cwd: ROOT, env, detached: options.detached ?? false, stdio: ["ignore", options.stdout ?? "pipe", options.stderr ?? "pipe"] });
+    this.child = spawn(file, argv, { cwd: options.cwd ?? ROOT, env, detached: options.detached ?? false, stdio: ["ignore", options.stdout ?? "pipe", options.stderr ?? "pipe", ...(options.inherit ?? [])] });
     children.add(this.child);
     this.child.stdout?.setEncoding("utf8").on("data", (s: string) => this.stdout.push(s));
     this.child.stderr?.setEncoding("utf8").on("data", (s: string) => this.stderr.push(s));

@@ -121,7 +121,6 @@ describe.each(RUNTIMES)("command line (%s)", (runtime) => {
   });
 
   test.each([
-    ["no MODULE", ["-b", "127.0.0.1:0"]],
     ["an unknown option", ["--nope", "test/apps/stream.ts"]],
     ["a bad number", ["--keep-alive", "soon", "test/apps/stream.ts"]],
     ["a bad bind address", ["-b", "nowhere", "test/apps/stream.ts"]],

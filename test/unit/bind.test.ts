@@ -48,7 +48,7 @@ describe.skipIf(HERE === null)("checkingPathLength", () => {
   /** A listen that records what it was asked for. */
   function fake(): { asked: Bind[]; listen: (core: ServerCore, bind: Bind) => Promise<Listener> } {
     const asked: Bind[] = [];
-    return { asked, listen: async (_core, bind) => (asked.push(bind), { url: "fake", close: async () => {} }) };
+    return { asked, listen: async (_core, bind) => (asked.push(bind), { url: "fake", urls: ["fake"], close: async () => {} }) };
   }
 
   test("a path too long is refused with one line naming it, and listen is never called", async () => {

@@ -122,7 +122,9 @@ export const MALFORMED: BadCase[] = [
   { name: "Content-Length in hex", request: post("Content-Length: 0x1\r\n", "a"), status: 400 },
   { name: "Content-Length with a letter", request: post("Content-Length: 1a\r\n", "a"), status: 400 },
   { name: "Content-Length empty", request: post("Content-Length: \r\n", ""), status: 400 },
-  { name: "Content-Length with 16 digits", request: post("Content-Length: 0000000000000001\r\n", "a"), status: 400 },
+  // RFC 9110 section 8.6: a length too long to represent is still a valid length, larger than any body limit.
+  { name: "Content-Length of 17 digits", request: post("Content-Length: 99999999999999999\r\n", ""), status: 413 },
+  { name: "Content-Length of 16 digits after leading zeros", request: post("Content-Length: 0001000000000000000\r\n", ""), status: 413 },
   { name: "Content-Length over maxBodySize", request: post("Content-Length: 17\r\n", "x".repeat(17)), status: 413, options: SMALL },
   { name: "Content-Length of 15 digits over the default limit", request: post("Content-Length: 999999999999999\r\n", ""), status: 413 },
   { name: "Content-Length over the limit with 100-continue", request: post("Content-Length: 17\r\nExpect: 100-continue\r\n", ""), status: 413, options: SMALL },
@@ -149,7 +151,8 @@ export const MALFORMED: BadCase[] = [
   { name: "empty chunk size", request: chunked("\r\nabc\r\n0\r\n\r\n"), status: 400 },
   { name: "chunk size with a sign", request: chunked("-5\r\nhello\r\n0\r\n\r\n"), status: 400 },
   { name: "chunk size with 0x", request: chunked("0x5\r\nhello\r\n0\r\n\r\n"), status: 400 },
-  { name: "chunk size with 17 hex digits", request: chunked("00000000000000005\r\nhello\r\n0\r\n\r\n"), status: 400 },
+  // RFC 9112 section 7.1: a long hex numeral is still a size; one past 16 significant digits is larger than any body limit.
+  { name: "chunk size with 17 significant hex digits", request: chunked("10000000000000005\r\nhello\r\n0\r\n\r\n"), status: 413 },
   { name: "chunk size with a trailing space and no extension", request: chunked("5 \r\nhello\r\n0\r\n\r\n"), status: 400 },
   { name: "chunk data longer than its size", request: chunked("5\r\nhelloX\r\n0\r\n\r\n"), status: 400 },
   { name: "chunk data not followed by CRLF", request: chunked("5\r\nhello0\r\n\r\n"), status: 400 },
@@ -225,6 +228,7 @@ export const VALID: GoodCase[] = [
   { name: "repeated and odd fields", request: `GET / HTTP/1.1\r\n${H}X-A: 1\r\nx-a:2 \r\nX_B: dropped\r\nX-C:\t\xe9t\xe9\t\r\nEmpty:\r\n\r\n`, statuses: [200], closes: false },
   { name: "POST with Content-Length", request: post("Content-Length: 11\r\nContent-Type: text/plain\r\n", "hello world"), statuses: [200], closes: false },
   { name: "POST with Content-Length 0", request: post("Content-Length: 0\r\n", ""), statuses: [200], closes: false },
+  { name: "Content-Length with leading zeros (16 digits)", request: post("Content-Length: 0000000000000001\r\n", "a"), statuses: [200], closes: false },
   { name: "chunked with extensions and trailers", request: chunked('5;a=b;c="d e" ; f = g\r\nhello\r\n6\r\n world\r\nA\r\n0123456789\r\n0;x=y\r\nT-One: 1\r\nT-Two: \xe9\r\n\r\n'), statuses: [200], closes: false },
   { name: "chunked, upper-case hex and name", request: post("Transfer-Encoding: CHUNKED\r\n", "B\r\nhello world\r\n0\r\n\r\n"), statuses: [200], closes: false },
   { name: "Expect: 100-continue with a body", request: post("Expect: 100-Continue\r\nContent-Length: 4\r\n", "data"), statuses: [200], closes: false, unreadCloses: true },
@@ -244,3 +248,73 @@ export const VALID: GoodCase[] = [
   { name: "exactly maxHeaderCount fields", request: `GET / HTTP/1.1\r\n${H}A: 1\r\nB: 2\r\nC: 3\r\n\r\n`, statuses: [200], closes: false, options: SMALL },
   { name: "body of exactly maxBodySize", request: post("Content-Length: 16\r\n", "x".repeat(16)), statuses: [200], closes: false, options: SMALL },
 ];
+
+/**
+ * Bytes that are not OWS (RFC 9110 section 5.6.3: OWS is SP and HTAB only) but that
+ * String.prototype.trim(), `\s` or other languages' strip() treat as whitespace: NBSP (0xA0 as
+ * Latin-1), VT, FF, NEL (0x85), the C0 separators FS and US, and the UTF-8 bytes of U+00A0, U+FEFF
+ * and U+2028. `ctl`: a control byte, invalid anywhere in a field value (400 at once); the others
+ * are obs-text, allowed in a field value, so the field's own grammar decides.
+ */
+export const NOT_OWS: readonly { name: string; b: string; ctl: boolean }[] = [
+  { name: "0xA0", b: "\xa0", ctl: false },
+  { name: "VT", b: "\x0b", ctl: true },
+  { name: "FF", b: "\x0c", ctl: true },
+  { name: "0x85", b: "\x85", ctl: false },
+  { name: "FS", b: "\x1c", ctl: true },
+  { name: "US", b: "\x1f", ctl: true },
+  { name: "UTF-8 U+00A0", b: "\xc2\xa0", ctl: false },
+  { name: "UTF-8 U+FEFF", b: "\xef\xbb\xbf", ctl: false },
+  { name: "UTF-8 U+2028", b: "\xe2\x80\xa8", ctl: false },
+];
+
+/**
+ * Requests whose only fault is a NOT_OWS byte where a parser that trims with trim() or `\s` would
+ * see whitespace, with their exact status. A Transfer-Encoding that is not exactly `chunked` after
+ * removing SP/HTAB has no final chunked coding: 400 (RFC 9112 section 6.3, rule 4), never a
+ * chunked or a close-delimited reading.
+ */
+export const NOT_OWS_CASES: BadCase[] = NOT_OWS.flatMap(({ name, b, ctl }) => {
+  const field = (status: number): number => (ctl ? 400 : status);
+  return [
+    // ---- Transfer-Encoding (the smuggling class)
+    ...[`${b}chunked`, `chunked${b}`, `${b}chunked${b}`, ` ${b} chunked`, `chunked ${b}`, `chunked, ${b}`, `${b}, chunked`, `chunked${b};a=b`].map((te) => ({
+      name: `Transfer-Encoding ${JSON.stringify(te)} (${name})`,
+      request: post(`Transfer-Encoding: ${te}\r\n`, "0\r\n\r\n"),
+      status: 400,
+    })),
+    { name: `Transfer-Encoding "gzip<${name}>, chunked"`, request: post(`Transfer-Encoding: gzip${b}, chunked\r\n`, "0\r\n\r\n"), status: 400 },
+    { name: `Transfer-Encoding ${name} around chunked in a second field`, request: post(`Transfer-Encoding: ${b}\r\nTransfer-Encoding: chunked\r\n`, "0\r\n\r\n"), status: 400 },
+    // ---- Content-Length
+    ...[`${b}5`, `5${b}`, `${b}5${b}`, `5${b}5`].map((cl) => ({
+      name: `Content-Length ${JSON.stringify(cl)} (${name})`,
+      request: post(`Content-Length: ${cl}\r\n`, "hello"),
+      status: 400,
+    })),
+    // ---- Expect: anything but exactly 100-continue is an expectation we cannot meet
+    { name: `Expect "100-continue${name}"`, request: post(`Expect: 100-continue${b}\r\nContent-Length: 1\r\n`, "a"), status: field(417) },
+    { name: `Expect "${name}100-continue"`, request: post(`Expect: ${b}100-continue\r\nContent-Length: 1\r\n`, "a"), status: field(417) },
+    { name: `Expect "100-continue, ${name}"`, request: post(`Expect: 100-continue, ${b}\r\nContent-Length: 1\r\n`, "a"), status: field(417) },
+    // ---- Host
+    { name: `Host "${name}h"`, request: `GET / HTTP/1.1\r\nHost: ${b}h\r\n\r\n`, status: 400 },
+    { name: `Host "h${name}"`, request: `GET / HTTP/1.1\r\nHost: h${b}\r\n\r\n`, status: 400 },
+    // ---- the request line and field names
+    { name: `${name} after the method`, request: get(`GET${b}/ HTTP/1.1`), status: 400 },
+    { name: `${name} instead of SP after the method`, request: get(`GET${b}/${b}HTTP/1.1`), status: 400 },
+    { name: `${name} after the target`, request: get(`GET /${b} HTTP/1.1`), status: 400 },
+    { name: `${name} before the version`, request: get(`GET / ${b}HTTP/1.1`), status: 400 },
+    { name: `${name} after the version`, request: get(`GET / HTTP/1.1${b}`), status: 400 },
+    { name: `${name} before the method`, request: get(`${b}GET / HTTP/1.1`), status: 400 },
+    { name: `${name} between a field name and its colon`, request: withField(`X-A${b}: 1`), status: 400 },
+    { name: `${name} before a field name`, request: withField(`${b}X-A: 1`), status: 400 },
+    // ---- chunked bodies: chunk-size lines, extensions, trailers
+    ...[`5${b}`, `${b}5`, `5${b};a=b`, `5;${b}a=b`, `5;a${b}=b`, `5;a=${b}b`, `5;a=b${b}`, `5 ${b};a`].map((line) => ({
+      name: `chunk-size line ${JSON.stringify(line)} (${name})`,
+      request: chunked(`${line}\r\nhello\r\n0\r\n\r\n`),
+      status: 400,
+    })),
+    { name: `last-chunk line "0${name}"`, request: chunked(`0${b}\r\n\r\n`), status: 400 },
+    { name: `trailer name followed by ${name}`, request: chunked(`0\r\nT${b}: v\r\n\r\n`), status: 400 },
+    { name: `trailer line starting with ${name}`, request: chunked(`0\r\n${b}T: v\r\n\r\n`), status: 400 },
+  ];
+});

@@ -69,6 +69,17 @@ describe("keep-alive and pipelining", () => {
     expect(most).toBe(1);
   });
 
+  test("pipelined requests to an async app that settle in one turn leave in one write, in order", async () => {
+    // The drivers schedule the output's flush after the microtask queue (Platform.afterMicrotasks).
+    const c = open(pathApp(), { schedule: (task) => process.nextTick(task) });
+    const paths = Array.from({ length: 16 }, (_, i) => `/r${i}`);
+    c.send(paths.map((p) => req(p)).join(""));
+    await c.transport.untilResponses(16);
+    await settle();
+    expect(normaliseDate(c.transport.text)).toBe(paths.map((p) => ok(p)).join(""));
+    expect(c.transport.events.filter((e) => e === "write")).toHaveLength(1);
+  });
+
   test("Connection: close in a pipelined request: answered, Connection: close, later requests ignored", async () => {
     const calls: string[] = [];
     const c = open((env, sr) => {
@@ -344,6 +355,34 @@ describe("the peer's FIN (handle.peerFinished())", () => {
     expect(readError).toBeInstanceOf(Error);
     expect(c.transport.text).not.toContain("200 OK");
     expect(c.transport.closed, `nothing more can arrive, yet the connection is open; written: ${JSON.stringify(c.transport.text)}`).toBe(true);
+  });
+
+  test("after pipelined requests while the app works: each answered in order, only the last says Connection: close", async () => {
+    const releases: (() => void)[] = [];
+    const c = open(async (env, sr) => {
+      await new Promise<void>((r) => releases.push(r));
+      sr("200 OK", []);
+      return [env.PATH_INFO];
+    });
+    c.send(req("/1") + req("/2") + req("/3"));
+    c.handle.peerFinished(); // the FIN came with the requests, before any answer
+    for (let i = 0; i < 3; i++) {
+      await settle();
+      expect(releases.length, "the next app call").toBe(i + 1);
+      releases[i]!();
+    }
+    await c.transport.untilClosed();
+    expect(normaliseDate(c.transport.text)).toBe(ok("/1") + ok("/2") + ok("/3", ["Connection: close"]));
+  });
+
+  test("a request answered after the FIN whose body is incomplete: its read fails with 400 at once, then the end", async () => {
+    const c = open(pathApp(true));
+    c.send(req("/first") + "POST /cut HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc");
+    c.handle.peerFinished(); // while the app answers /first: /cut's body can no longer be completed
+    await c.transport.untilClosed();
+    const text = normaliseDate(c.transport.text);
+    expect(text.startsWith(ok("/first:"))).toBe(true);
+    expect(expectErrorResponse(text.slice(ok("/first:").length), 400)).toContain("client closed");
   });
 
   test("while an unread body is being drained: the connection is ended", async () => {

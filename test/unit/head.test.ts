@@ -198,6 +198,14 @@ describe("body framing", () => {
     expect(parse(`POST / HTTP/1.1\r\n${HOST}Content-Length: 000000000000007\r\n\r\n`).bodyLength).toBe(7);
   });
 
+  test("leading zeros do not count toward the 15 digits; more than 15 significant digits is 413, not malformed (RFC 9110 section 8.6)", () => {
+    expect(parse(`POST / HTTP/1.1\r\n${HOST}Content-Length: ${"0".repeat(30)}7\r\n\r\n`).bodyLength).toBe(7);
+    const max = { maxBodySize: Number.MAX_SAFE_INTEGER };
+    expect(parse(`POST / HTTP/1.1\r\n${HOST}Content-Length: 0${"9".repeat(15)}\r\n\r\n`, max).bodyLength).toBe(999999999999999);
+    expect(outcome(`POST / HTTP/1.1\r\n${HOST}Content-Length: 1${"0".repeat(15)}\r\n\r\n`, max)).toBe(413);
+    expect(outcome(`POST / HTTP/1.1\r\n${HOST}Content-Length: ${"9".repeat(40)}\r\n\r\n`)).toBe(413);
+  });
+
   test("Content-Length equal to maxBodySize is accepted, one more is 413", () => {
     expect(outcome(`POST / HTTP/1.1\r\n${HOST}Content-Length: 100\r\n\r\n`, { maxBodySize: 100 })).toBe("ok");
     expect(outcome(`POST / HTTP/1.1\r\n${HOST}Content-Length: 101\r\n\r\n`, { maxBodySize: 100 })).toBe(413);

@@ -28,12 +28,17 @@ describe("worker options", () => {
     expect([r.maxRequests, r.maxRequestsJitter, r.reload, r.accessLog]).toEqual([50, 10, true, false]);
   });
 
+  test("-w with several -b and TLS files keeps every address and the TLS settings", () => {
+    const r = run(["-w", "2", "-b", "127.0.0.1:0", "-b", "[::1]:0", "--certfile", "c.pem", "--keyfile", "k.pem", "app.ts"]);
+    expect([r.workers, r.binds.length, r.listen.tls?.certfile, r.listen.tls?.keyfile]).toEqual([2, 2, "c.pem", "k.pem"]);
+  });
+
   test.each([["0"], ["-1"], ["two"], ["1.5"], [""]])("-w %j is a usage error", (value) => {
     expect(() => parseArgs(["-w", value, "app.ts"])).toThrow(UsageError);
   });
 
   test("the hidden worker argument round-trips; a plain command line has none", () => {
-    const role = { index: 1, generation: 2, bind: "127.0.0.1:8000" };
+    const role = { index: 1, generation: 2, binds: ["127.0.0.1:8000", "[::1]:8001"] };
     expect(workerRole([workerArg(role), "app.ts"])).toEqual(role);
     expect(workerRole(["app.ts"])).toBeNull();
     expect(workerRole([])).toBeNull();

@@ -1,0 +1,89 @@
+// TLS settings shared by the drivers: the PEM files read once at start, the error that makes a bad
+// key or certificate one line and exit status 2, and a certificate subject as one line of text.
+// Must never open a socket or name a runtime's own API (it uses only node:fs, which Node, Bun and
+// Deno all provide); each driver hands the material to its runtime's own TLS listener.
+
+import { readFileSync } from "node:fs";
+
+/** Whether a client certificate is asked for: not at all, verified when sent, or required (and verified). */
+export type CertReqs = "none" | "optional" | "required";
+
+export const CERT_REQS: readonly CertReqs[] = ["none", "optional", "required"];
+
+/** What the command line names. */
+export interface TlsFiles {
+  certfile: string;
+  keyfile: string;
+  caCerts?: string;
+  certReqs: CertReqs;
+}
+
+/** The PEM texts a driver gives its runtime's TLS listener. */
+export interface TlsMaterial {
+  readonly cert: string;
+  readonly key: string;
+  /** Certificates client certificates are verified against (--ca-certs). */
+  readonly ca?: string;
+  readonly certReqs: CertReqs;
+  /** ALPN protocols offered, most preferred first. */
+  readonly alpn: readonly string[];
+}
+
+/** A key or certificate that cannot be read or used; the command line prints it as one line and exits 2. */
+export class TlsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TlsError";
+  }
+}
+
+/** Only HTTP/1.1 is spoken; h2 would go first here once it is. */
+const ALPN = Object.freeze(["http/1.1"]);
+
+function readPem(flag: string, path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : err instanceof Error ? err.message : String(err);
+    throw new TlsError(`${flag} ${path}: cannot read it: ${why}`);
+  }
+  if (!text.includes("-----BEGIN ")) throw new TlsError(`${flag} ${path}: not a PEM file (no "-----BEGIN" line)`);
+  return text;
+}
+
+/** Reads the PEM files (once, at start). Throws TlsError naming the flag and file. */
+export function readTls(files: TlsFiles): TlsMaterial {
+  const cert = readPem("--certfile", files.certfile);
+  if (!cert.includes("-----BEGIN CERTIFICATE-----")) throw new TlsError(`--certfile ${files.certfile}: no certificate in it (no "-----BEGIN CERTIFICATE-----" line)`);
+  const key = readPem("--keyfile", files.keyfile);
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) throw new TlsError(`--keyfile ${files.keyfile}: no private key in it (no "-----BEGIN ... PRIVATE KEY-----" line)`);
+  const ca = files.caCerts === undefined ? undefined : readPem("--ca-certs", files.caCerts);
+  if (files.certReqs !== "none" && ca === undefined) throw new TlsError(`--cert-reqs ${files.certReqs} needs --ca-certs PATH (the certificates client certificates are verified against)`);
+  return { cert, key, ca, certReqs: files.certReqs, alpn: ALPN };
+}
+
+/** The error for key and certificate text the runtime's TLS refused. */
+export function tlsRefused(err: unknown): TlsError {
+  const why = err instanceof Error ? err.message : String(err);
+  return new TlsError(`the certificate or key cannot be used: ${why.split("\n")[0]}`);
+}
+
+function escapeDn(value: string): string {
+  return value.replace(/[\\,=+<>#;"]/g, (c) => `\\${c}`);
+}
+
+/**
+ * A certificate subject as node:tls and Bun report it (`{ C: "DE", O: "Example", CN: "client" }`,
+ * an array for a repeated attribute) as one line: `C=DE,O=Example,CN=client`, attributes in the
+ * certificate's order, `\` before `,`, `=`, `+` and the like in values. Undefined when there is none.
+ */
+export function subjectText(subject: unknown): string | undefined {
+  if (subject === null || typeof subject !== "object") return undefined;
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(subject as Record<string, unknown>)) {
+    for (const v of Array.isArray(value) ? value : [value]) if (typeof v === "string") parts.push(`${key}=${escapeDn(v)}`);
+  }
+  return parts.length === 0 ? undefined : parts.join(",");
+}
