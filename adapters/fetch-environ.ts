@@ -114,6 +114,9 @@ export function environFrom(request: Request, info: unknown, g: FetchGateway): E
     // The host gave the connection: no proxy of ours read forwarding headers, so the peer is the client as the host saw it.
     "tsgi.peer_addr": peer.address,
     "tsgi.peer_port": peer.port,
+    // One process as far as tsgi knows: the host runs it.
+    "tsgi.worker": 0,
+    "tsgi.generation": 0,
   };
   headers.forEach((value, name) => {
     if (name === "content-type" || name === "content-length" || name.includes("_")) return;

@@ -29,5 +29,10 @@ export function helpText(): string {
     "",
     "options:",
     ...rows.map(([names, text]) => `  ${names.padEnd(width)}${text}`),
+    "",
+    "signals:",
+    "  SIGTERM, SIGINT    stop gracefully (in-flight requests finish), exit 0; a second one stops at once",
+    "  SIGHUP             with --workers: reload (new workers load the app afresh, then the old ones drain)",
+    "  SIGTTIN, SIGTTOU   with --workers: one worker more, one fewer",
   ].join("\n");
 }

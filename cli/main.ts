@@ -1,34 +1,30 @@
 // The command line: `serve [options] MODULE[:NAME]` parses argv, reads the TLS files, loads the
-// app, listens on every address, prints the ready line (all of them), and stops on SIGINT/SIGTERM: gracefully on the first, at once on the second. Reads
+// app, listens on every address, prints the ready line (all of them), and stops on SIGINT/SIGTERM:
+// gracefully on the first, at once on the second; with --workers or --reload it hands over to a
+// supervisor (supervisor.ts), and a worker process to worker.ts. Reads
 // argv, files and signals and writes its output only through the runtime's Platform.
 // Must never parse HTTP or name a runtime API itself.
 
-import { createCore, loadDriver } from "../runtimes/index.ts";
-import type { Driver, ListenOptions, Listener, Platform, StopCause } from "../runtimes/driver.ts";
+import { loadDriver } from "../runtimes/index.ts";
+import type { Driver, Listener, Platform, StopCause } from "../runtimes/driver.ts";
 import { listenAll } from "../runtimes/listener.ts";
-import { TlsError, readTls } from "../runtimes/tls.ts";
+import { TlsError } from "../runtimes/tls.ts";
 import type { ServerCore } from "../src/server/server.ts";
 import { VERSION } from "./options.ts";
 import { type RunArgs, UsageError, parseArgs } from "./parse.ts";
 import { helpText } from "./help.ts";
-import { Fatal, loadApp, oneLine } from "./load-app.ts";
-import { welcomeApp, welcomeHint } from "./welcome.ts";
-import { validate } from "../adapters/validate.ts";
-import { LogOpenError, type Logs, openLogs } from "./logs.ts";
+import { Fatal, oneLine } from "./load-app.ts";
+import { FORCED_EXIT, onStopRequest, requests } from "./stop-signals.ts";
+import { workerRole } from "./worker-messages.ts";
+import { runWorker } from "./worker.ts";
+import { supervise } from "./supervisor.ts";
+import { welcomeHint } from "./welcome.ts";
+import { listenOptions } from "./listen-options.ts";
+import { appCore } from "./app-core.ts";
+import type { Logs } from "./logs.ts";
 
 /** How long exit waits for the log files to take what is queued. */
 const FILES_DRAIN_MS = 1000;
-
-/** Exit code of a stop forced by a second signal: 128 + the signal's number, as a shell reports a process that signal ended. */
-const FORCED_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
-
-/**
- * Stop requests this close together are one: a Ctrl-C reaches a child of `bun run` twice, from the
- * terminal (which signals the whole process group) and relayed by `bun run` (measured: the same
- * millisecond), and other launchers relay signals too. A request is acted on once this long has
- * passed; those that arrive meanwhile are the same one.
- */
-const SAME_REQUEST_MS = 200;
 
 interface Running {
   core: ServerCore;
@@ -38,25 +34,8 @@ interface Running {
 
 async function start(driver: Driver, args: RunArgs): Promise<Running> {
   const platform = driver.platform;
-  let logs: Logs;
-  try {
-    logs = openLogs(platform, args.logs);
-  } catch (err) {
-    if (err instanceof LogOpenError) throw new Fatal(err.message, 1);
-    throw err;
-  }
-  const { tls: tlsFiles, ...listenRest } = args.listen;
-  const options: ListenOptions = { ...listenRest };
-  try {
-    if (tlsFiles !== undefined) options.tls = readTls(tlsFiles);
-  } catch (err) {
-    throw new Fatal(oneLine(err), 2);
-  }
-  const module = args.module;
-  const loaded = module === undefined ? welcomeApp : await loadApp(platform, { ...args, module });
-  const app = args.validate ? validate(loaded) : loaded;
-  const core = createCore(app, { ...args.core, accessLog: logs.access, log: logs.error, pid: platform.pid }, platform);
-  platform.onReopen(() => logs.reopen());
+  const options = listenOptions(args);
+  const { core, logs } = await appCore(platform, args);
   let listener: Listener;
   try {
     listener = await listenAll(driver.listen, core, args.binds, options);
@@ -64,12 +43,8 @@ async function start(driver: Driver, args: RunArgs): Promise<Running> {
     // A key or certificate the runtime refused is a bad command line (2); a failed listen is 1.
     throw new Fatal(oneLine(err), err instanceof TlsError ? 2 : 1);
   }
-  if (module === undefined) platform.stderr(welcomeHint(platform.runtime));
+  if (args.module === undefined) platform.stderr(welcomeHint(platform.runtime));
   return { core, listener, logs };
-}
-
-function requests(n: number): string {
-  return n === 1 ? "1 request" : `${n} requests`;
 }
 
 /**
@@ -110,15 +85,7 @@ function stopOnSignals(platform: Platform, { listener, core, logs }: Running): v
     say(`tsgi: ${cause} while stopping: stopping at once${inFlight === 0 ? "" : `, cutting ${requests(inFlight)} short`}`);
     void exit(FORCED_EXIT[cause]);
   };
-  let settling = false;
-  platform.onStop((cause) => {
-    if (settling) return;
-    settling = true;
-    setTimeout(() => {
-      settling = false;
-      act(cause);
-    }, SAME_REQUEST_MS);
-  });
+  onStopRequest(platform, act);
 }
 
 export async function main(): Promise<void> {
@@ -126,7 +93,14 @@ export async function main(): Promise<void> {
   const platform = driver.platform;
   let running: Running;
   try {
-    const parsed = parseArgs(platform.argv());
+    const argv = platform.argv();
+    const role = workerRole(argv);
+    const channel = platform.supervisor();
+    if (role !== null && channel !== null) {
+      const parsed = parseArgs(argv.slice(1));
+      if ("binds" in parsed) return await runWorker(driver, parsed, role, channel);
+    }
+    const parsed = parseArgs(argv);
     if ("help" in parsed) {
       platform.stdout(helpText());
       return;
@@ -135,6 +109,8 @@ export async function main(): Promise<void> {
       platform.stdout(`tsgi ${VERSION}`);
       return;
     }
+    const workers = parsed.workers === "auto" ? platform.cpuCount() : parsed.workers;
+    if (workers > 1 || parsed.reload) return await supervise(platform, parsed, argv, workers);
     running = await start(driver, parsed);
   } catch (err) {
     if (err instanceof UsageError || err instanceof Fatal) {

@@ -25,7 +25,19 @@ export interface RunArgs {
   logs: LogArgs;
   /** --validate: wrap the app in validate() (adapters/validate.ts). */
   validate?: boolean;
+  /** --workers: how many worker processes ("auto": one per CPU); 1 runs no supervisor. */
+  workers: number | "auto";
+  /** --timeout in milliseconds: the supervisor's watchdog (0 = off). */
+  timeout: number;
+  /** --max-requests and --max-requests-jitter (0: a worker is never replaced for its count). */
+  maxRequests: number;
+  maxRequestsJitter: number;
+  /** --reload: a supervisor restarts the workers when a source file under the app's folder changes. */
+  reload: boolean;
 }
+
+/** --timeout's default: gunicorn's worker timeout. */
+export const DEFAULT_WORKER_TIMEOUT_MS = 30_000;
 
 /** The listening settings of the command line (runtimes/driver.ts ListenOptions, files not yet read). */
 export interface ListenArgs {
@@ -99,6 +111,11 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   let accessLog = false;
   let validate = false;
   const logs: LogArgs = { accessFile: null, errorFile: null, level: "info" };
+  let workers: number | "auto" = 1;
+  let timeout = DEFAULT_WORKER_TIMEOUT_MS;
+  let maxRequests = 0;
+  let reload = false;
+  let maxRequestsJitter = 0;
   const core: Partial<CoreOptions> = {};
   const seen = new Set<string>();
   let onlyPositional = false;
@@ -136,6 +153,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (spec.long === "help") return { help: true };
       if (spec.long === "version") return { version: true };
       if (spec.long === "validate") validate = true;
+      else if (spec.long === "reload") reload = true;
       else if (spec.key !== undefined) (core as Record<string, unknown>)[spec.key] = true;
       else accessLog = true;
       continue;
@@ -151,6 +169,20 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     if (seen.has(spec.long)) throw new UsageError(`${name} given twice`);
     seen.add(spec.long);
+    if (spec.long === "workers") {
+      workers = workersFrom(name, text);
+      continue;
+    }
+    if (spec.long === "timeout") {
+      timeout = convert(spec, name, text) as number;
+      continue;
+    }
+    if (spec.long === "max-requests" || spec.long === "max-requests-jitter") {
+      const n = convert(spec, name, text) as number;
+      if (spec.long === "max-requests") maxRequests = n;
+      else maxRequestsJitter = n;
+      continue;
+    }
     if (spec.key === undefined) {
       const value = convert(spec, name, text);
       if (typeof value === "number") backlog = value;
@@ -166,7 +198,15 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const { module, exportName } = target === undefined ? {} : splitTarget(target);
   if (accessLog && logs.accessFile === null) logs.accessFile = "-";
   if (binds.length === 0) binds.push(parseBind(DEFAULT_BIND));
-  return { module, exportName, bind: binds[0]!, binds, listen: listenArgs(texts, backlog), core, logs, ...(validate ? { validate } : {}) };
+  return { module, exportName, bind: binds[0]!, binds, listen: listenArgs(texts, backlog), core, logs, ...(validate ? { validate } : {}), workers, timeout, maxRequests, maxRequestsJitter, reload };
+}
+
+/** --workers N (at least 1) or "auto". */
+function workersFrom(flag: string, text: string): number | "auto" {
+  if (text === "auto") return "auto";
+  const n = Number(text);
+  if (!INTEGER.test(text) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag}: expected a whole number of at least 1 or "auto", got ${JSON.stringify(text)}`);
+  return n;
 }
 
 /** The listening settings from the text of their options; TLS options without both files are refused. */

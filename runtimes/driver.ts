@@ -19,6 +19,8 @@ export interface Listener {
 
 export type RuntimeName = "bun" | "deno" | "node";
 export type SignalName = "SIGINT" | "SIGTERM";
+/** The signals a supervisor acts on besides stopping: reload, one worker more, one fewer. */
+export type ControlSignal = "SIGHUP" | "SIGTTIN" | "SIGTTOU";
 /** Why the process is asked to stop: a signal, or (under `bun run`) the parent process went away. */
 export type StopCause = SignalName | "parent exited";
 
@@ -61,6 +63,46 @@ export interface Platform {
   importModule(absPath: string): Promise<Record<string, unknown>>;
   /** Runs `task` after the current microtask queue has drained (CoreOptions.schedule). */
   afterMicrotasks(task: () => void): void;
+  /** How many CPUs this process may use (`--workers auto`). */
+  cpuCount(): number;
+  /** Calls `fn` on each delivery of `signal` (a supervisor's reload and worker-count signals). */
+  onSignal(signal: ControlSignal, fn: () => void): void;
+  /**
+   * Starts this program again as a worker process with `args` as its user arguments, with a message
+   * channel to it; its stdout and stderr are this process's. Node forks through node:cluster, so the
+   * workers' listeners share one socket; Bun and Deno start a plain child that listens with reusePort.
+   */
+  spawnWorker(args: readonly string[]): WorkerProcess;
+  /**
+   * How workers listen on one address: "shared" (Node: node:cluster hands every worker the socket
+   * the supervisor holds; a port 0 is the same port for all) or "reuse-port"
+   * (Bun, Deno: each binds its own socket with SO_REUSEPORT, TCP only, so the workers after the
+   * first need the real port).
+   */
+  readonly workerListen: "shared" | "reuse-port";
+  /** Calls `fn` with the file's name when .ts/.js/.mjs files under `dir` change (`--reload`; runtimes/watch.ts). */
+  watchSources(dir: string, fn: (file: string) => void): void;
+  /** In a worker process, the channel to its supervisor; null when this process has none. */
+  supervisor(): SupervisorChannel | null;
+}
+
+/** A worker process as its supervisor sees it. Messages are plain JSON-like objects. */
+export interface WorkerProcess {
+  readonly pid: number;
+  send(message: object): void;
+  onMessage(fn: (message: unknown) => void): void;
+  /** Called once when the process has ended: its exit code, or the signal that ended it. */
+  onExit(fn: (code: number | null, signal: string | null) => void): void;
+  kill(signal: "SIGKILL" | "SIGTERM" | "SIGUSR1"): void;
+}
+
+/** A worker's channel to its supervisor. */
+export interface SupervisorChannel {
+  /** Sends a message; `sent` is called once it has left (or could not be sent). */
+  send(message: object, sent?: () => void): void;
+  onMessage(fn: (message: unknown) => void): void;
+  /** Called once when the supervisor is gone (the channel closed). */
+  onDisconnect(fn: () => void): void;
 }
 
 /** How to listen, besides where. */
@@ -73,6 +115,11 @@ export interface ListenOptions {
   socketMode?: number;
   /** The process umask while a unix socket file is created. */
   umask?: number;
+  /**
+   * Several processes listen on this address (workers): Bun and Deno set SO_REUSEPORT; a Node
+   * worker shares its supervisor's socket through node:cluster and needs nothing.
+   */
+  shared?: boolean;
 }
 
 /** What each runtime's driver provides. */

@@ -22,6 +22,8 @@ const FILES: FileApi = {
   openSync: (path) => fileHandle(openSync(path, "a", 0o644)),
   open: (path) => new Promise((resolve, reject) => open(path, "a", 0o644, (e, fd) => (e === null ? resolve(fileHandle(fd)) : reject(e)))),
 };
+import { watchSources } from "./watch.ts";
+import { cpuCount, parentChannel, spawnWithChannel } from "./worker-process.ts";
 
 /**
  * Writes to a file descriptor through the thread pool (fs.write), so a terminal that blocks, or a
@@ -50,6 +52,9 @@ function fdWriter(fd: number): StreamWriter {
     },
   };
 }
+
+/** Changes this close together are one edit (an editor writes a file in several steps). */
+const RELOAD_QUIET_MS = 100;
 
 export function processPlatform(runtime: RuntimeName, own: Partial<Platform> = {}): Platform {
   const sinks = standardSinks(() => {
@@ -91,6 +96,15 @@ export function processPlatform(runtime: RuntimeName, own: Partial<Platform> = {
     async importModule(absPath: string): Promise<Record<string, unknown>> {
       return (await import(pathToFileURL(absPath).href)) as Record<string, unknown>;
     },
+    cpuCount,
+    onSignal(signal, fn) {
+      process.on(signal, fn);
+    },
+    // The same runtime and script again (Bun: `bun serve.ts`; Node overrides this with node:cluster).
+    spawnWorker: (args) => spawnWithChannel(process.execPath, [process.argv[1]!, ...args]),
+    supervisor: parentChannel,
+    watchSources: (dir, fn) => watchSources(dir, RELOAD_QUIET_MS, fn),
+    workerListen: "reuse-port",
     ...own,
   };
 }

@@ -286,6 +286,15 @@ function handlers(core: ServerCore, shared: Shared): SocketHandler<BunConnection
   };
 }
 
+/**
+ * SO_REUSEPORT for a listener that workers share. Bun.listen takes `reusePort` on Linux (checked
+ * with Bun 1.4.5: a second listener on the port then binds, without it "address in use"), though
+ * its types list it only for Bun.serve.
+ */
+function reusePort(options: ListenOptions): object {
+  return options.shared === true ? { reusePort: true } : {};
+}
+
 /** Bun.listen's tls option for our settings; bad key or certificate text is a TlsError. */
 function tlsOptions(material: TlsMaterial): TLSOptions {
   const options: TLSOptions = {
@@ -324,7 +333,7 @@ export async function listen(core: ServerCore, bind: Bind, options: ListenOption
   try {
     server = bind.kind === "unix"
       ? Bun.listen<BunConnection | undefined>({ unix: bind.path, allowHalfOpen: true, socket })
-      : Bun.listen<BunConnection | undefined>({ hostname: bind.host, port: bind.port, allowHalfOpen: true, socket, tls });
+      : Bun.listen<BunConnection | undefined>({ hostname: bind.host, port: bind.port, allowHalfOpen: true, socket, tls, ...reusePort(options) });
   } catch (err) {
     throw listenFailure(bind, err);
   }

@@ -1,7 +1,7 @@
 // The few Deno APIs the Deno driver uses, declared here: tsc runs with Bun and Node types only.
 // Types only; must never contain behaviour.
 
-import type { SignalName } from "../driver.ts";
+import type { ControlSignal, SignalName } from "../driver.ts";
 
 export interface DenoNetAddr {
   transport: string;
@@ -45,8 +45,8 @@ export interface DenoApi {
   openSync(path: string, options: DenoOpenOptions): DenoFile;
   open(path: string, options: DenoOpenOptions): Promise<DenoFile>;
   readonly pid: number;
-  listen(options: { hostname: string; port: number; transport?: "tcp" } | { path: string; transport: "unix" }): DenoListener;
-  listenTls(options: { hostname: string; port: number; transport?: "tcp"; cert: string; key: string; alpnProtocols?: string[] }): DenoListener;
+  listen(options: { hostname: string; port: number; transport?: "tcp"; reusePort?: boolean } | { path: string; transport: "unix" }): DenoListener;
+  listenTls(options: { hostname: string; port: number; transport?: "tcp"; cert: string; key: string; alpnProtocols?: string[]; reusePort?: boolean }): DenoListener;
   readonly args: string[];
   cwd(): string;
   statSync(path: string): { isFile: boolean };
@@ -55,7 +55,11 @@ export interface DenoApi {
   readonly stderr: DenoStdStream;
   readonly errors: { readonly NotCapable: ErrorConstructor; readonly PermissionDenied: ErrorConstructor };
   exit(code?: number): never;
-  addSignalListener(signal: SignalName | "SIGUSR1", handler: () => void): void;
+  addSignalListener(signal: SignalName | ControlSignal | "SIGUSR1", handler: () => void): void;
+  execPath(): string;
+  /** The file: URL of the main module (serve.ts). */
+  readonly mainModule: string;
+  readonly permissions: { querySync(descriptor: { name: string }): { state: "granted" | "prompt" | "denied" } };
 }
 
 /** The Deno global, as far as the driver uses it. */

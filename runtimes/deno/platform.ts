@@ -3,6 +3,7 @@
 // write to stdout or stderr in a way that can block the event loop or throw.
 
 import { nextTick } from "node:process";
+import { fileURLToPath } from "node:url";
 import type { Platform, StopCause } from "../driver.ts";
 import { type DenoStdStream, deno } from "./api.ts";
 import { LogSink, type StreamWriter, drainBoth, standardSinks } from "../log-sink.ts";
@@ -14,6 +15,8 @@ const FILES: FileApi = {
   openSync: (path) => deno.openSync(path, APPEND),
   open: (path) => deno.open(path, APPEND),
 };
+import { watchSources } from "../watch.ts";
+import { cpuCount, parentChannel, spawnWithChannel } from "../worker-process.ts";
 
 /** Deno's asynchronous writes to stdout and stderr run off the event loop (measured with a pipe nobody reads). */
 function streamWriter(stream: DenoStdStream): StreamWriter {
@@ -39,6 +42,28 @@ function fileUrl(absPath: string): string {
   url.pathname = absPath;
   return url.href;
 }
+
+/** The permissions a Deno worker may be given: those this process holds in whole. */
+const PERMISSIONS = ["read", "write", "net", "env", "run", "sys", "ffi"] as const;
+
+/**
+ * The command line of a Deno worker: this process's permissions where they are granted in whole
+ * (`--allow-net`, ...; one granted for a list of hosts or paths cannot be read back and is not passed
+ * on), `--unstable-net` for Deno.listen's reusePort (sockets.ts), then serve.ts and `args`.
+ */
+function workerArgv(args: readonly string[]): string[] {
+  const flags = PERMISSIONS.filter((name) => {
+    try {
+      return deno.permissions.querySync({ name }).state === "granted";
+    } catch {
+      return false;
+    }
+  }).map((name) => `--allow-${name}`);
+  return ["run", ...flags, "--unstable-net", fileURLToPath(deno.mainModule), ...args];
+}
+
+/** Changes this close together are one edit (an editor writes a file in several steps). */
+const RELOAD_QUIET_MS = 100;
 
 export const platform: Platform = {
   // Deno's node:process nextTick runs after the microtask queue drains, as on Node and Bun (measured).
@@ -74,4 +99,12 @@ export const platform: Platform = {
   async importModule(absPath: string): Promise<Record<string, unknown>> {
     return (await import(fileUrl(absPath))) as Record<string, unknown>;
   },
+  cpuCount,
+  onSignal(signal, fn): void {
+    deno.addSignalListener(signal, fn);
+  },
+  spawnWorker: (args) => spawnWithChannel(deno.execPath(), workerArgv(args)),
+  supervisor: parentChannel,
+  watchSources: (dir, fn) => watchSources(dir, RELOAD_QUIET_MS, fn),
+  workerListen: "reuse-port",
 };

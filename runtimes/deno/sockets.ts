@@ -286,13 +286,19 @@ async function acceptLoop(core: ServerCore, listener: DenoListener, shared: Shar
   }
 }
 
-/** Deno.listen, or Deno.listenTls for a TCP listener with TLS settings; bad key or certificate text is a TlsError. */
-function open(bind: Bind & { kind: "tcp" | "unix" }, tls: TlsMaterial | undefined): DenoListener {
+/**
+ * Deno.listen, or Deno.listenTls for a TCP listener with TLS settings; bad key or certificate text is
+ * a TlsError. A listener that workers share sets `reusePort` (SO_REUSEPORT), which Deno accepts only
+ * with `--unstable-net` (Deno 2.9: "Unstable API 'Deno.listen({ reusePort: true })'"): the supervisor
+ * starts Deno workers with that flag (platform.ts).
+ */
+function open(bind: Bind & { kind: "tcp" | "unix" }, tls: TlsMaterial | undefined, shared: boolean): DenoListener {
   if (bind.kind === "unix") return deno.listen({ transport: "unix", path: bind.path });
-  if (tls === undefined) return deno.listen({ hostname: bind.host, port: bind.port, transport: "tcp" });
+  const reuse = shared ? { reusePort: true } : {};
+  if (tls === undefined) return deno.listen({ hostname: bind.host, port: bind.port, transport: "tcp", ...reuse });
   if (tls.certReqs !== "none") throw new TlsError(`--cert-reqs ${tls.certReqs} is not available on Deno (Deno.listenTls cannot ask for a client certificate); use Bun or Node`);
   try {
-    return deno.listenTls({ hostname: bind.host, port: bind.port, transport: "tcp", cert: tls.cert, key: tls.key, alpnProtocols: [...tls.alpn] });
+    return deno.listenTls({ hostname: bind.host, port: bind.port, transport: "tcp", cert: tls.cert, key: tls.key, alpnProtocols: [...tls.alpn], ...reuse });
   } catch (err) {
     // Deno reads the PEM text only here. Its errors about it are InvalidData (no certificate) or a
     // plain Error (a key it cannot parse, a key of another certificate); an address error has a name of its own.
@@ -308,7 +314,7 @@ export async function listen(core: ServerCore, bind: Bind, options: ListenOption
   const tls = bind.kind === "tcp" ? options.tls : undefined;
   let listener: DenoListener;
   try {
-    listener = open(bind, tls);
+    listener = open(bind, tls, options.shared === true);
   } catch (err) {
     if (err instanceof TlsError) throw err;
     throw listenFailure(bind, err);

@@ -8,7 +8,9 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as nodeModule from "node:module";
+import cluster from "node:cluster";
 import { processPlatform } from "../process-platform.ts";
+import { workerOf } from "../worker-process.ts";
 import { UnsupportedModule } from "../load-error.ts";
 import type { TsCompiler, TsLoaderData } from "./ts-loader.ts";
 
@@ -72,7 +74,19 @@ function enableTypeScript(): void {
 
 const TS_FILE = /\.(?:ts|mts|tsx)$/;
 
+/**
+ * Node 20's node:net has no reusePort (it came in 22.12 / 23.1), so workers are forked through
+ * node:cluster: a worker's listen() then shares one socket that this process holds, which also keeps
+ * the port open while workers come and go (a reload never refuses a connection).
+ */
+function forkWorker(args: readonly string[]) {
+  cluster.setupPrimary({ exec: process.argv[1], args: [...args], silent: false });
+  return workerOf(cluster.fork().process);
+}
+
 export const platform = processPlatform("node", {
+  spawnWorker: forkWorker,
+  workerListen: "shared",
   async importModule(absPath: string): Promise<Record<string, unknown>> {
     if (TS_FILE.test(absPath)) enableTypeScript();
     return (await import(pathToFileURL(absPath).href)) as Record<string, unknown>;

@@ -183,7 +183,10 @@ function tlsServer(core: ServerCore, material: TlsMaterial, onSecure: (socket: T
   return server;
 }
 
-/** Starts listening; resolves once bound (with the real port when port 0 was asked for). */
+/**
+ * Starts listening; resolves once bound (with the real port when port 0 was asked for). A worker
+ * (ListenOptions.shared) needs nothing more: node:cluster shares its supervisor's socket.
+ */
 export function listen(core: ServerCore, bind: Bind, options: ListenOptions = {}): Promise<Listener> {
   const slab = new Slab();
   const tls = bind.kind === "unix" ? undefined : options.tls;

@@ -4,7 +4,7 @@
 // Must never call a runtime API (only its Transport) and never run two exchanges at once.
 
 import type { ConnectionHandle, Transport } from "./transport.ts";
-import type { ServerContext, TrackedConnection } from "./context.ts";
+import type { BusyRequest, ServerContext, TrackedConnection } from "./context.ts";
 import { Output } from "./output.ts";
 import { type TimedConnection, T_DISCARD, T_EXCHANGE, T_HEAD, T_IDLE, type TimerKind, judge } from "./timeouts.ts";
 import { HeadScanner } from "../http/head-scanner.ts";
@@ -53,6 +53,8 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   timer: TimerKind = T_IDLE;
   deadline: number;
   lastProgressAt = 0;
+  /** When the request being answered started (the coarse clock; for the watchdog's report). */
+  private exchangeStartedAt = 0;
   requests = 0;
   /** Who the client is, and whether its forwarding headers count. */
   private readonly peer: Peer;
@@ -206,6 +208,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     this.buf = end === this.buf.length ? EMPTY : this.buf.subarray(end);
     this.scanner.reset();
     this.requests++;
+    ctx.requestsStarted++;
     // The body is fed by loop() once the app runs, so what happens never depends on how the bytes arrived.
     const body = head.bodyKind === BODY_NONE ? null : new RequestBody(head, ctx.options, this);
     this.body = body;
@@ -219,7 +222,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     const ex = new Exchange(this, head, env, ctx.starts);
     this.exchange = ex;
     this.setTimer(T_EXCHANGE, 0);
-    this.lastProgressAt = ctx.now;
+    this.lastProgressAt = this.exchangeStartedAt = ctx.now;
     ex.run(ctx.app);
     return true;
   }
@@ -408,9 +411,19 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     return judge(this, now);
   }
 
+  busyWith(): BusyRequest | null {
+    const head = this.head;
+    if (this.exchange === null || head === null) return null;
+    return { method: head.method, path: head.path, startedAt: this.exchangeStartedAt };
+  }
+
   /** Graceful stop: close now if idle, otherwise after the current response. */
   closeWhenIdle(): void {
     if (this.finished) return;
+    // Accepted but not used yet: its first request may be on the way (the client connected just
+    // before the listener closed, and no client retries on a new connection). It is answered with
+    // Connection: close (shuttingDown); the head timeout closes a connection that sends nothing.
+    if (this.requests === 0 && !this.headStarted) return;
     this.closeAfterResponse = true;
     if (this.exchange === null) this.process();
   }

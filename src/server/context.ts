@@ -21,11 +21,22 @@ export interface TrackedConnection {
   abort(): void;
   /** The request being answered (the application runs or its response is produced), or null. */
   readonly exchange: object | null;
+  /** The request being answered, as far as a log line needs it: method, path and when it started (ms). */
+  busyWith(): BusyRequest | null;
+}
+
+/** A request in flight, for the watchdog's log line (cli/supervisor.ts). */
+export interface BusyRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly startedAt: number;
 }
 
 export interface ServerContext extends ResponseResources {
   readonly app: Application;
   readonly options: CoreOptions;
+  /** Requests started on this server so far (a worker's --max-requests). */
+  requestsStarted: number;
   /** The time of the last tick in ms: coarse, cheap, good enough for deadlines. */
   readonly now: number;
   readonly shuttingDown: boolean;

@@ -39,6 +39,10 @@ export interface CoreOptions {
   runtime: string;
   /** environ wsgi.multiprocess. */
   multiprocess: boolean;
+  /** environ tsgi.worker: this worker's index (0 when there is one process). */
+  worker: number;
+  /** environ tsgi.generation: how many reloads (SIGHUP) came before this worker's code was loaded. */
+  generation: number;
   /**
    * Whose Forwarded / X-Forwarded-* headers (and PROXY protocol headers) count: comma-separated
    * addresses and CIDR ranges, or "*" for all. A unix socket peer is always trusted.
@@ -89,6 +93,8 @@ export const DEFAULT_OPTIONS: Readonly<CoreOptions> = Object.freeze({
   forwardedAllowIps: "127.0.0.1,::1",
   forwardedHost: false,
   proxyProtocol: "off",
+  worker: 0,
+  generation: 0,
   log: (line: string) => console.error(line),
   accessLog: null,
   accessLogFormat: DEFAULT_ACCESS_FORMAT,

@@ -5,8 +5,10 @@
 
 import type { Application } from "../wsgi/types.ts";
 import type { ConnectionHandle, PeerInfo, Transport } from "./transport.ts";
-import type { ServerContext, TrackedConnection } from "./context.ts";
+import type { BusyRequest, ServerContext, TrackedConnection } from "./context.ts";
 import type { Environ } from "../wsgi/types.ts";
+import type { RequestHead } from "../http/request-head.ts";
+import type { ConnectionFacts } from "../wsgi/environ.ts";
 import { type CoreOptions, resolveOptions } from "./options.ts";
 import { Connection } from "./connection.ts";
 import { type AccessFormat, compileAccessFormat } from "./access-log.ts";
@@ -46,6 +48,7 @@ export class ServerCore implements ServerContext {
   /** The Site of a connection opened without one: the address in the options. */
   private readonly defaultSite: Site;
   now: number = Date.now();
+  requestsStarted = 0;
   shuttingDown = false;
   private readonly connections = new Set<TrackedConnection>();
   private ticker: ReturnType<typeof setInterval> | null = null;
@@ -104,6 +107,17 @@ export class ServerCore implements ServerContext {
     let n = 0;
     for (const c of this.connections) if (c.exchange !== null) n++;
     return n;
+  }
+
+  /** The requests being answered now, at most `limit` of them (for a watchdog's report; not on the hot path). */
+  busyRequests(limit: number): BusyRequest[] {
+    const out: BusyRequest[] = [];
+    for (const c of this.connections) {
+      if (out.length >= limit) break;
+      const busy = c.busyWith();
+      if (busy !== null) out.push(busy);
+    }
+    return out;
   }
 
   /** A driver accepted a socket on the listener of `site`. Over the connection limit (or shutting down) it is answered 503 and closed. */

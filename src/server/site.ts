@@ -35,6 +35,8 @@ export function makeSite(o: CoreOptions, address: SiteAddress): Site {
     https: address.tls === true,
     multiprocess: o.multiprocess,
     runtime: o.runtime,
+    worker: o.worker,
+    generation: o.generation,
     unix: address.unix === true,
   };
 }

@@ -30,6 +30,8 @@ export interface GatewaySettings {
   readonly https?: boolean;
   readonly multiprocess: boolean;
   readonly runtime: string;
+  readonly worker: number;
+  readonly generation: number;
 }
 
 export function buildEnviron(head: RequestHead, facts: ConnectionFacts, input: InputStream, errors: ErrorStream, o: GatewaySettings): Environ {
@@ -61,6 +63,8 @@ export function buildEnviron(head: RequestHead, facts: ConnectionFacts, input: I
     "tsgi.raw_uri": head.rawTarget,
     "tsgi.peer_addr": facts.peerAddress,
     "tsgi.peer_port": facts.peerPort,
+    "tsgi.worker": o.worker,
+    "tsgi.generation": o.generation,
   };
   if (o.https === true) {
     env.HTTPS = "on";

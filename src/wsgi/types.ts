@@ -113,6 +113,10 @@ export interface Environ {
   "tsgi.peer_addr": string;
   /** The socket peer's port ("" on a unix socket). */
   "tsgi.peer_port": string;
+  /** This worker process's index, 0..N-1 (0 with one process). */
+  "tsgi.worker": number;
+  /** How many reloads (SIGHUP) came before the serving code was loaded: 0 at start. */
+  "tsgi.generation": number;
   /** One HTTP_* key per request header: HTTP_HOST, HTTP_USER_AGENT, ... */
   [key: `HTTP_${string}`]: string;
   /** Further keys that middleware or the server add (PEP 3333 allows extensions). */

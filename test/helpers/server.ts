@@ -40,10 +40,20 @@ export function command(runtime: Runtime, args: string[]): { file: string; argv:
     case "bun":
       return { file: BUN, argv: ["serve.ts", ...args] };
     case "deno":
-      // Deno needs write permission to create a unix socket file or write a log file, and --allow-sys to set the umask (documented in the README).
+      // Deno needs write permission to create a unix socket file or write a log file, --allow-sys to set the umask
+      // (documented in the README), and run and env permission to start worker processes.
       return {
         file: DENO,
-        argv: ["run", "--allow-net", "--allow-read", ...(args.some(needsWrite) ? ["--allow-write"] : []), ...(args.includes("--umask") ? ["--allow-sys"] : []), "serve.ts", ...args],
+        argv: [
+          "run",
+          "--allow-net",
+          "--allow-read",
+          ...(args.some(needsWrite) ? ["--allow-write"] : []),
+          ...(args.includes("--umask") ? ["--allow-sys"] : []),
+          ...(args.some((a) => a === "-w" || a.startsWith("--workers")) ? ["--allow-run", "--allow-env"] : []),
+          "serve.ts",
+          ...args,
+        ],
       };
     case "node":
       return { file: NODE, argv: ["dist/serve.js", ...args] };

@@ -84,6 +84,11 @@ const OPTIONS: [string, string | null][] = [
   ["--access-logformat", null],
   ["--error-logfile", "-"],
   ["--log-level", "info"],
+  ["--workers", "1"],
+  ["--timeout", "30"],
+  ["--max-requests", "0"],
+  ["--max-requests-jitter", "0"],
+  ["--reload", null],
   ["--help", null],
   ["--version", null],
 ];

@@ -105,7 +105,7 @@ function environ(extra: Record<string, unknown> = {}): Environ {
     SERVER_NAME: "127.0.0.1", SERVER_PORT: "8888", SERVER_PROTOCOL: "HTTP/1.1", REMOTE_ADDR: "127.0.0.1", REMOTE_PORT: "5000",
     "wsgi.version": [1, 0], "wsgi.url_scheme": "http", "wsgi.input": EMPTY_INPUT, "wsgi.errors": { write() {}, writelines() {}, flush() {} },
     "wsgi.multithread": true, "wsgi.multiprocess": false, "wsgi.run_once": false, "wsgi.input_terminated": true,
-    "wsgi.file_wrapper": fileWrapper, "tsgi.runtime": "node", "tsgi.raw_uri": "/", "tsgi.peer_addr": "127.0.0.1", "tsgi.peer_port": "5000", HTTP_HOST: "a",
+    "wsgi.file_wrapper": fileWrapper, "tsgi.runtime": "node", "tsgi.raw_uri": "/", "tsgi.peer_addr": "127.0.0.1", "tsgi.peer_port": "5000", "tsgi.worker": 0, "tsgi.generation": 0, HTTP_HOST: "a",
     ...extra,
   } as Environ;
 }
