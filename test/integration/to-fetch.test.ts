@@ -8,9 +8,9 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { RawClient, get, header, text, type HttpResponse } from "../helpers/raw.ts";
 import { RUNTIMES, type Server, startServer } from "../helpers/server.ts";
+import { type Target, askEach, same } from "../helpers/compare.ts";
 import { NATIVE_RUNTIMES, type NativeServer, startNative } from "../helpers/native.ts";
 
-type Target = { name: string; port: number };
 
 const targets: Target[] = [];
 const tsgi: Server[] = [];
@@ -43,22 +43,7 @@ function essence(res: HttpResponse): object {
 }
 
 async function each(request: string | Uint8Array, pick: (res: HttpResponse) => object = essence): Promise<Record<string, object>> {
-  const out: Record<string, object> = {};
-  for (const t of targets) {
-    const c = await RawClient.connect(t.port);
-    try {
-      out[t.name] = pick(await c.request(request));
-    } finally {
-      c.destroy();
-    }
-  }
-  return out;
-}
-
-function same(answers: Record<string, object>): object {
-  const first = Object.values(answers)[0]!;
-  for (const [name, a] of Object.entries(answers)) expect(a, name).toEqual(first);
-  return first;
+  return askEach(targets, request, pick);
 }
 
 describe("a tsgi app through toFetch answers on Bun.serve and Deno.serve as on tsgi", () => {
