@@ -8,7 +8,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { RawClient, get, header, text, type HttpResponse } from "../helpers/raw.ts";
 import { RUNTIMES, type Server, startServer } from "../helpers/server.ts";
-import { type Target, askEach, same } from "../helpers/compare.ts";
+import { type Target, askEach, same, startTwoAtATime } from "../helpers/compare.ts";
 import { NATIVE_RUNTIMES, type NativeServer, startNative } from "../helpers/native.ts";
 import { pollUntil } from "../helpers/poll.ts";
 
@@ -18,23 +18,21 @@ const tsgi: Server[] = [];
 const natives: NativeServer[] = [];
 
 beforeAll(async () => {
-  // Two at a time: eight servers starting at once on a busy machine can miss the start timeout.
   const jobs = [
     ...RUNTIMES.flatMap((rt) =>
-      ["", ":lazy"].map((which) => async () => {
+      ["", ":lazy"].map((which) => async (): Promise<Target> => {
         const s = await startServer(rt, `test/apps/hono-app.ts${which}`);
         tsgi.push(s);
-        targets.push({ name: `tsgi on ${rt}${which === "" ? "" : " (lazy Request)"}`, port: s.port });
+        return { name: `tsgi on ${rt}${which === "" ? "" : " (lazy Request)"}`, port: s.port };
       }),
     ),
-    ...NATIVE_RUNTIMES.map((rt) => async () => {
+    ...NATIVE_RUNTIMES.map((rt) => async (): Promise<Target> => {
       const s = await startNative(rt, "test/apps/hono-native.ts");
       natives.push(s);
-      targets.push({ name: `${rt === "bun" ? "Bun" : "Deno"}.serve`, port: s.port });
+      return { name: `${rt === "bun" ? "Bun" : "Deno"}.serve`, port: s.port };
     }),
   ];
-  for (let i = 0; i < jobs.length; i += 2) await Promise.all(jobs.slice(i, i + 2).map((job) => job()));
-  targets.sort((a, b) => a.name.localeCompare(b.name));
+  await startTwoAtATime(targets, jobs);
 }, 180_000);
 
 afterAll(async () => {
