@@ -3,6 +3,10 @@
 // keep-alive it retries an idempotent request once, and only when a kept-alive (reused) connection
 // closed before any byte of the response, as browsers and nginx do. It must never sleep between
 // requests and never hide a failure (each one is counted with its reason).
+//
+// "Reused" is judged here, not by node:http's `req.reusedSocket`: a request the Agent queued (all
+// its sockets busy) and then gave a socket that had just carried a response is not marked reused
+// by Node 20, so its failure on a kept-alive connection the server closed looked like a new one's.
 import http from "node:http";
 
 /** What a worker app's JSON answer says (test/apps/workers.ts). */
@@ -34,9 +38,14 @@ export const NEW_CONNECTION_RESET = " (new connection reset before any response 
 
 type Outcome = { who: Who } | { error: string; retryable: boolean };
 
+/** Sockets that have carried a whole response: a request sent on one of them uses a kept-alive connection. */
+const carried = new WeakSet<object>();
+
 function once(agent: http.Agent | false, url: string): Promise<Outcome> {
   return new Promise((resolve) => {
     let gotByte = false;
+    let reused = false;
+    let socket: object | null = null;
     const req = http.get(url, { agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => {
@@ -44,6 +53,7 @@ function once(agent: http.Agent | false, url: string): Promise<Outcome> {
         chunks.push(c);
       });
       res.on("end", () => {
+        if (socket !== null) carried.add(socket);
         const body = Buffer.concat(chunks).toString("latin1").trim();
         if (res.statusCode !== 200) return resolve({ error: `status ${res.statusCode}: ${body}`, retryable: false });
         try {
@@ -56,12 +66,16 @@ function once(agent: http.Agent | false, url: string): Promise<Outcome> {
     });
     // A safety net, not a measurement: a request that hangs counts as a failure instead of hanging the test.
     req.setTimeout(REQUEST_MS, () => req.destroy(Object.assign(new Error(`no answer within ${REQUEST_MS} ms`), { code: "TIMEOUT" })));
+    req.on("socket", (s) => {
+      socket = s;
+      reused = carried.has(s);
+    });
     req.on("response", () => {
       gotByte = true;
     });
     req.on("error", (err: NodeJS.ErrnoException) => {
-      const where = req.reusedSocket ? " (reused connection)" : gotByte || err.code !== "ECONNRESET" ? "" : NEW_CONNECTION_RESET;
-      resolve({ error: `${err.code ?? ""} ${err.message}${where}`, retryable: req.reusedSocket && !gotByte });
+      const where = reused ? " (reused connection)" : gotByte || err.code !== "ECONNRESET" ? "" : NEW_CONNECTION_RESET;
+      resolve({ error: `${err.code ?? ""} ${err.message}${where}`, retryable: reused && !gotByte });
     });
   });
 }
