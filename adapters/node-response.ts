@@ -271,7 +271,9 @@ export class NodeResponse extends Stream implements BodyEvents {
       this._whole = true;
       this._implicitHeader();
     }
-    if (chunk !== undefined && chunk !== null && chunk.length > 0 && this._hasBody && !this.destroyed) {
+    // HEAD keeps a whole body's bytes: the server sends the Content-Length a GET would have, and no body.
+    const keep = this._hasBody || (this._whole && this._method === "HEAD");
+    if (chunk !== undefined && chunk !== null && chunk.length > 0 && keep && !this.destroyed) {
       this._body.push(typeof chunk === "string" ? Buffer.from(chunk, encoding as BufferEncoding | undefined) : chunk, undefined);
     }
     this.writableEnded = true;
@@ -393,12 +395,13 @@ function commit(res: NodeResponse): void {
   }
   const code = res.statusCode;
   const status = statusText(code, res.statusMessage ?? "");
+  // startResponse first: when it refuses the status or a header, the headers are not sent and the
+  // handler's error page can still go out.
+  if (!res.destroyed) res._write = res._startResponse(status, list);
   if (res._method === "HEAD" || code === 204 || code === 304) res._hasBody = false;
   res._header = status;
   res.headersSent = true;
-  if (res.destroyed) return;
-  res._write = res._startResponse(status, list);
-  if (res._settle !== null) later(() => resolve(res));
+  if (res._settle !== null && !res.destroyed) later(() => resolve(res));
 }
 /** An error for a write the response cannot take: to the callback, and to 'error' listeners. */
 function report(res: NodeResponse, err: Error, callback: WriteCallback | undefined): void {

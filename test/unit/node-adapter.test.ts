@@ -368,3 +368,25 @@ describe("the request", () => {
     expect(events.sort()).toEqual(["req aborted", "req close", "res close", "write ERR_STREAM_DESTROYED"]);
   });
 });
+
+describe("status refused by the server", () => {
+  test("a status startResponse refuses leaves the headers unsent, so an error page can still go out", async () => {
+    const seen: unknown[] = [];
+    const c = await serve((_req, res) => {
+      try {
+        res.writeHead(600);
+      } catch (e) {
+        seen.push((e as Error).name, res.headersSent);
+      }
+      res.writeHead(500, { "Content-Length": "3" });
+      res.end("bad");
+    });
+    expect(seen).toEqual(["TypeError", false]);
+    expect(out(c)).toBe(response("500 Internal Server Error", ["Content-Length: 3", "Date: X"], "bad"));
+  });
+
+  test("HEAD with end(body) alone: the Content-Length a GET would have, no body", async () => {
+    const c = await serve((_req, res) => res.end("hello"), "HEAD / HTTP/1.1\r\nHost: a\r\n\r\n", [0]);
+    expect(out(c)).toBe(response("200 OK", ["Content-Length: 5", "Date: X"]));
+  });
+});
