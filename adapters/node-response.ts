@@ -9,39 +9,21 @@
 // Must never call startResponse twice, never send a hop-by-hop header, and never touch a runtime API.
 
 import { Buffer } from "node:buffer";
-import { Stream } from "node:stream";
-import type { Environ, Header, StartResponse, Write } from "../src/wsgi/types.ts";
-import { HOP_BY_HOP } from "./hop-by-hop.ts";
+import type { Environ, StartResponse, Write } from "../src/wsgi/types.ts";
 import { reasonOf, statusText } from "./reasons.ts";
 import { type BodyEvents, NodeBody, RESPONSE_HIGH_WATER, type WriteCallback } from "./node-body.ts";
 import { NodeRequest, connectionReset } from "./node-request.ts";
 import { NodeSocket } from "./node-socket.ts";
 import type { HeaderNames } from "./fetch-request.ts";
 import * as errors from "./node-errors.ts";
+import { HeaderStore, type HeaderValue, type OutgoingHeaders, headerList, mergeHeaders } from "./node-headers.ts";
 
-export type HeaderValue = string | number | readonly string[];
-type Field = [name: string, value: HeaderValue | string[]];
-type OutgoingHeaders = Record<string, HeaderValue>;
 type Chunk = string | Uint8Array;
 type Settle = { resolve: (body: Iterable<Uint8Array> | AsyncIterable<Uint8Array>) => void; reject: (e: unknown) => void };
 
-const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
-const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
-
-function checkName(name: unknown): asserts name is string {
-  if (typeof name !== "string" || !TOKEN.test(name)) throw errors.invalidToken(name);
-}
-
-function checkValue(name: string, value: unknown): asserts value is HeaderValue {
-  if (value === undefined) throw errors.invalidValue(name, value);
-  if (Array.isArray(value)) {
-    for (const v of value) if (INVALID_VALUE.test(String(v))) throw errors.invalidChar(name);
-  } else if (INVALID_VALUE.test(String(value))) throw errors.invalidChar(name);
-}
-
 const later = (f: () => void): void => queueMicrotask(f);
 
-export class NodeResponse extends Stream implements BodyEvents {
+export class NodeResponse extends HeaderStore implements BodyEvents {
   statusCode = 200;
   statusMessage: string | undefined = undefined;
   headersSent = false;
@@ -61,12 +43,9 @@ export class NodeResponse extends Stream implements BodyEvents {
   shouldKeepAlive = true;
   useChunkedEncodingByDefault = true;
   strictContentLength = false;
-  /** Set when the headers are fixed (some middleware tests it instead of headersSent). */
-  _header: string | null = null;
   req: NodeRequest;
   socket: NodeSocket;
   connection: NodeSocket;
-  _fields: Record<string, Field> | null = null;
   _body: NodeBody;
   /** The headers were fixed by end() with no write() before: the body is whole, its length known. */
   _whole = false;
@@ -125,60 +104,7 @@ export class NodeResponse extends Stream implements BodyEvents {
     this._gone = this._gone;
   }
 
-  // ---- headers
-
-  setHeader(name: string, value: HeaderValue): this {
-    if (this._header !== null) throw errors.headersSent("set");
-    checkName(name);
-    checkValue(name, value);
-    (this._fields ??= Object.create(null) as Record<string, Field>)[name.toLowerCase()] = [name, value];
-    return this;
-  }
-
-  appendHeader(name: string, value: HeaderValue): this {
-    if (this._header !== null) throw errors.headersSent("append");
-    checkName(name);
-    checkValue(name, value);
-    const field = this._fields?.[name.toLowerCase()];
-    if (field === undefined) return this.setHeader(name, value);
-    const values = Array.isArray(field[1]) ? (field[1] as string[]) : (field[1] = [String(field[1])]);
-    if (Array.isArray(value)) for (const v of value) values.push(v);
-    else values.push(String(value));
-    return this;
-  }
-
-  getHeader(name: string): HeaderValue | undefined {
-    if (typeof name !== "string") throw errors.invalidToken(name);
-    return this._fields?.[name.toLowerCase()]?.[1];
-  }
-
-  getHeaders(): OutgoingHeaders {
-    const out = Object.create(null) as OutgoingHeaders;
-    const fields = this._fields;
-    if (fields !== null) for (const key in fields) out[key] = fields[key]![1];
-    return out;
-  }
-
-  getHeaderNames(): string[] {
-    return this._fields === null ? [] : Object.keys(this._fields);
-  }
-
-  getRawHeaderNames(): string[] {
-    const fields = this._fields;
-    return fields === null ? [] : Object.keys(fields).map((k) => fields[k]![0]);
-  }
-
-  hasHeader(name: string): boolean {
-    if (typeof name !== "string") throw errors.invalidToken(name);
-    return this._fields?.[name.toLowerCase()] !== undefined;
-  }
-
-  removeHeader(name: string): void {
-    if (typeof name !== "string") throw errors.invalidToken(name);
-    if (this._header !== null) throw errors.headersSent("remove");
-    if (this._fields !== null) delete this._fields[name.toLowerCase()];
-  }
-
+  // ---- headers (the store and its methods: node-headers.ts)
   /** writeHead(status[, reason][, headers]): headers an object, a flat [name, value, ...] array or an array of pairs. */
   writeHead(statusCode: number, reason?: string | OutgoingHeaders | HeaderValue[] | HeaderValue[][], headers?: OutgoingHeaders | HeaderValue[] | HeaderValue[][]): this {
     if (this._header !== null) throw errors.headersSent("write");
@@ -190,19 +116,7 @@ export class NodeResponse extends Stream implements BodyEvents {
       headers ??= reason;
     }
     this.statusCode = code;
-    if (Array.isArray(headers)) {
-      const pairs: [unknown, unknown][] = [];
-      if (headers.length > 0 && Array.isArray(headers[0])) for (const p of headers as unknown[][]) pairs.push([p[0], p[1]]);
-      else {
-        if (headers.length % 2 !== 0) throw errors.invalidArgValue("headers");
-        for (let i = 0; i < headers.length; i += 2) pairs.push([headers[i], headers[i + 1]]);
-      }
-      // Names given here replace those set before, yet may repeat among themselves (node:http's rule).
-      for (const [name] of pairs) if (typeof name === "string" && name !== "") this.removeHeader(name);
-      for (const [name, value] of pairs) if (name) this.appendHeader(name as string, value as HeaderValue);
-    } else if (headers !== undefined && headers !== null) {
-      for (const name of Object.keys(headers)) if (name) this.setHeader(name, headers[name]!);
-    }
+    if (headers !== undefined && headers !== null) mergeHeaders(this, headers);
     commit(this);
     return this;
   }
@@ -382,17 +296,8 @@ export class NodeResponse extends Stream implements BodyEvents {
 }
 /** Fixes status and headers and gives them to startResponse. */
 function commit(res: NodeResponse): void {
-  const list: Header[] = [];
-  const fields = res._fields;
-  if (fields !== null) {
-    for (const key in fields) {
-      if (HOP_BY_HOP.has(key)) continue;
-      if (key === "content-length") res._hasLength = true;
-      const [name, value] = fields[key]!;
-      if (Array.isArray(value)) for (const v of value) list.push([name, String(v)]);
-      else list.push([name, String(value)]);
-    }
-  }
+  const { list, hasLength } = headerList(res._fields);
+  if (hasLength) res._hasLength = true;
   const code = res.statusCode;
   const status = statusText(code, res.statusMessage ?? "");
   // startResponse first: when it refuses the status or a header, the headers are not sent and the
