@@ -129,15 +129,6 @@ const LAZY: PropertyDescriptorMap = {
  */
 function headersOf(environ: Environ, names: HeaderNames): Headers {
   const headers: Headers = {};
-  for (const key in environ) {
-    if (key.charCodeAt(0) === 72 && key.startsWith("HTTP_")) {
-      const value = environ[key];
-      if (typeof value !== "string") continue;
-      const name = names.of(key);
-      headers[name] = name === "set-cookie" ? [value] : value;
-    }
-  }
-  if (environ.CONTENT_TYPE !== "" && environ.CONTENT_TYPE !== undefined) headers["content-type"] = environ.CONTENT_TYPE;
-  if (environ.CONTENT_LENGTH !== "" && environ.CONTENT_LENGTH !== undefined) headers["content-length"] = environ.CONTENT_LENGTH;
+  for (const [name, value] of headerPairs(environ, names)) headers[name] = name === "set-cookie" ? [value] : value;
   return headers;
 }
