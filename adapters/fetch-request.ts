@@ -68,13 +68,16 @@ export function urlOf(environ: Environ): string {
       if (!((scheme === "http" && port === "80") || (scheme === "https" && port === "443"))) host += ":" + port;
     }
   }
-  let target: string;
-  if (typeof raw === "string") target = raw === "*" ? "/*" : raw;
-  else {
-    const qs = environ.QUERY_STRING;
-    target = quotePath(environ.SCRIPT_NAME + environ.PATH_INFO) + (qs !== "" ? "?" + qs : "");
-  }
+  const target = typeof raw === "string" ? (raw === "*" ? "/*" : raw) : targetOf(environ);
   return `${scheme}://${host}${target}`;
+}
+
+/** The request-target: `tsgi.raw_uri` as sent, else rebuilt from SCRIPT_NAME, PATH_INFO and QUERY_STRING (PEP 3333's quoting). */
+export function targetOf(environ: Environ): string {
+  const raw = environ["tsgi.raw_uri"];
+  if (typeof raw === "string") return raw;
+  const qs = environ.QUERY_STRING;
+  return quotePath(environ.SCRIPT_NAME + environ.PATH_INFO) + (qs !== "" ? "?" + qs : "");
 }
 
 /** Whether the request has a body (a non-zero Content-Length, or a Transfer-Encoding). */
@@ -85,13 +88,23 @@ export function hasBody(environ: Environ): boolean {
 
 type ReadSome = (this: InputStream, max: number) => Promise<Uint8Array>;
 
+/**
+ * A function reading the next piece of the body (at most 64 KiB; empty at its end): the bytes
+ * already there when the server offers that (READ_SOME), else `read(PIECE)`. Shared by the fetch
+ * and node:http adapters.
+ */
+export function pieceReader(input: InputStream): () => Promise<Uint8Array> {
+  const readSome = (input as { [READ_SOME]?: ReadSome })[READ_SOME];
+  return readSome !== undefined ? () => readSome.call(input, PIECE) : () => input.read(PIECE);
+}
+
 /** The body as a ReadableStream: one read of wsgi.input per pull, pulled only when the reader asks. */
 export function bodyStream(input: InputStream): ReadableStream<Uint8Array> {
-  const readSome = (input as { [READ_SOME]?: ReadSome })[READ_SOME];
+  const readPiece = pieceReader(input);
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const piece = readSome !== undefined ? await readSome.call(input, PIECE) : await input.read(PIECE);
+        const piece = await readPiece();
         if (piece.length === 0) controller.close();
         else controller.enqueue(piece);
       },

@@ -12,6 +12,7 @@ import type { Application, Environ, Header, StartResponse } from "../src/wsgi/ty
 import { HeaderNames, requestFrom } from "./fetch-request.ts";
 import { LazyRequest } from "./lazy-request.ts";
 import { statusText } from "./reasons.ts";
+import { HOP_BY_HOP } from "./hop-by-hop.ts";
 import { describe } from "../src/wsgi/chunks.ts";
 
 /** The second argument of the handler: the peer (Deno.serve's shape) and the environ itself. */
@@ -31,8 +32,6 @@ export interface FromFetchOptions {
   lazyRequest?: boolean;
 }
 
-/** Response headers a server owns: dropped from the Response (Bun.serve and Deno.serve do the same). */
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers", "transfer-encoding", "upgrade"]);
 /** Reads of a Response body tried before the headers go out, to learn whether it is already whole. */
 const PEEK_READS = 4;
 /** Microtask turns a peeked read may take to count as already there (a body made of a string or bytes). */
@@ -57,7 +56,7 @@ function soon<T>(p: Promise<T>): Promise<T | undefined> {
   return Promise.race([p, later]);
 }
 
-/** The Response's headers for startResponse, hop-by-hop ones dropped, Set-Cookie kept one per field. */
+/** The Response's headers for startResponse, hop-by-hop ones dropped (Bun.serve and Deno.serve do the same), Set-Cookie kept one per field. */
 function headersOf(headers: Headers): { list: Header[]; hasLength: boolean } {
   const list: Header[] = [];
   let hasLength = false;

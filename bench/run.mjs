@@ -122,19 +122,19 @@ const RUNTIMES = {
     version: () => `node ${process.version}`,
     tsgi: (s, dir, v) => [process.execPath, path.join(dir, "dist/serve.js"), ...TSGI_OPTIONS, ...extra(s), app(s.app, v)],
     // node:http has a head timeout (headersTimeout): given the scenario's, it expires slow clients too
-    native: (s, _dir, v) => [process.execPath, "bench/native/node.mjs", s.native ?? s.app, IDLE_SECONDS, v, ...(s.headTimeout ? [String(s.headTimeout)] : [])],
+    native: (s, _dir, v) => (s.nativeScript ? [process.execPath, s.nativeScript, IDLE_SECONDS] : [process.execPath, "bench/native/node.mjs", s.native ?? s.app, IDLE_SECONDS, v, ...(s.headTimeout ? [String(s.headTimeout)] : [])]),
     bare: (s) => [process.execPath, "bench/bare/node.mjs", s.bare],
   },
   bun: {
     version: () => `bun ${firstLine(BUN, ["--version"])}`,
     tsgi: (s, dir, v) => [BUN, path.join(dir, "serve.ts"), ...TSGI_OPTIONS, ...extra(s), app(s.app, v)],
-    native: (s, _dir, v) => [BUN, "bench/native/bun.mjs", s.native ?? s.app, IDLE_SECONDS, v],
+    native: (s, _dir, v) => (s.nativeScript ? [BUN, s.nativeScript, IDLE_SECONDS] : [BUN, "bench/native/bun.mjs", s.native ?? s.app, IDLE_SECONDS, v]),
     bare: (s) => [BUN, "bench/bare/bun.mjs", s.bare],
   },
   deno: {
     version: () => firstLine(DENO, ["--version"]),
-    tsgi: (s, dir, v) => [...DENO_RUN, "--allow-read", path.join(dir, "serve.ts"), ...TSGI_OPTIONS, ...extra(s), app(s.app, v)],
-    native: (s, _dir, v) => [...DENO_RUN, "bench/native/deno.mjs", s.native ?? s.app, v],
+    tsgi: (s, dir, v) => [...DENO_RUN, ...(s.denoEnv ? ["--allow-env"] : []), "--allow-read", path.join(dir, "serve.ts"), ...TSGI_OPTIONS, ...extra(s), app(s.app, v)],
+    native: (s, _dir, v) => (s.nativeScript ? [...DENO_RUN, "--allow-env", "--allow-read", s.nativeScript, IDLE_SECONDS] : [...DENO_RUN, "bench/native/deno.mjs", s.native ?? s.app, v]),
     bare: (s) => [...DENO_RUN, "bench/bare/deno.mjs", s.bare],
   },
 };

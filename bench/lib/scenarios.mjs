@@ -27,7 +27,9 @@ function expectBody(expected, { chunked = false } = {}) {
  * wrk: lua script in bench/wrk, extra wrk args and script args. A slow-clients scenario (slowClients:
  * how many) is measured by bench/lib/slow-clients.mjs with its own wrk connection count, has no bare
  * server, gives tsgi (and node:http) a short head timeout, and makes two rows (alone, and with them).
- * runtimes: only these (default all); native: the native server's app when it is not `app`.
+ * runtimes: only these (default all); native: the native server's app when it is not `app`;
+ * nativeScript: a script that is the native server on every runtime (Express on node:http), given
+ * IDLE_SECONDS only; denoEnv: Deno runs tsgi with --allow-env (Express reads NODE_ENV).
  */
 export const SCENARIOS = [
   {
@@ -114,6 +116,36 @@ export const SCENARIOS = [
     native: "hono",
     bare: "hello",
     runtimes: ["bun", "deno"],
+    validate: { request: GET, expected: 1, check: expectBody(HELLO) },
+    wrk: { script: null, args: [] },
+  },
+  {
+    name: "express",
+    label: "Express hello (fromNodeHandler; native: Express on the runtime's node:http)",
+    app: "express",
+    nativeScript: "bench/native/express.mjs",
+    denoEnv: true,
+    bare: "hello",
+    validate: { request: GET, expected: 1, check: expectBody(HELLO) },
+    wrk: { script: null, args: [] },
+  },
+  {
+    name: "hono-node",
+    label: "Hono hello (fromFetch; native: Hono on @hono/node-server)",
+    app: "hono",
+    native: "hono-node",
+    bare: "hello",
+    runtimes: ["node"],
+    validate: { request: GET, expected: 1, check: expectBody(HELLO) },
+    wrk: { script: null, args: [] },
+  },
+  {
+    name: "hono-node-lazy",
+    label: "Hono hello (fromFetch, lazy Request; native: Hono on @hono/node-server)",
+    app: "hono-lazy",
+    native: "hono-node",
+    bare: "hello",
+    runtimes: ["node"],
     validate: { request: GET, expected: 1, check: expectBody(HELLO) },
     wrk: { script: null, args: [] },
   },

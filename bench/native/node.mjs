@@ -1,4 +1,4 @@
-// Native Node baseline: node:http serving one bench app's behaviour (hello | big | upload | stream),
+// Native Node baseline: node:http serving one bench app's behaviour (hello | big | upload | stream | hono-node),
 // the same bytes as bench/apps/*.ts. Usage: node bench/native/node.mjs APP [IDLE_SECONDS [sync|async [HEAD_TIMEOUT_SECONDS]]]
 // The async variant (bench/apps/async/*.ts) uses async handlers, as real apps are written.
 // (node:http judges a head timeout every connectionsCheckingInterval: a quarter of it here, up to
@@ -7,6 +7,8 @@
 // It must never listen beyond 127.0.0.1 nor do more work than the matching tsgi app.
 import http from "node:http";
 import { once } from "node:events";
+import { getRequestListener } from "@hono/node-server";
+import { Hono } from "hono";
 import { BIG, HELLO, chunks } from "../lib/payloads.mjs";
 
 const [appName = "hello", idle = "120", variant = "sync", headTimeout] = process.argv.slice(2);
@@ -34,6 +36,8 @@ const handlers = {
     }
     res.end();
   },
+  // Hono on @hono/node-server: its request listener on node:http, as its serve() sets it up.
+  "hono-node": getRequestListener(new Hono().get("/", (c) => c.text("Hello, World!")).fetch),
 };
 
 // The same work as an async function that builds its header object per response (node:http ignores the Promise).
@@ -48,6 +52,7 @@ const asyncHandlers = {
   },
   upload: handlers.upload,
   stream: handlers.stream,
+  "hono-node": handlers["hono-node"],
 };
 
 const handler = (variant === "async" ? asyncHandlers : handlers)[appName];

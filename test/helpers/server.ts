@@ -35,7 +35,7 @@ function childEnv(): NodeJS.ProcessEnv {
 const needsWrite = (a: string): boolean => a.startsWith("unix:") || a === "--access-logfile" || a === "--error-logfile";
 
 /** The command line that runs `serve.ts` (or dist/serve.js) on `runtime` with `args`. */
-export function command(runtime: Runtime, args: string[]): { file: string; argv: string[] } {
+export function command(runtime: Runtime, args: string[], denoFlags: readonly string[] = []): { file: string; argv: string[] } {
   switch (runtime) {
     case "bun":
       return { file: BUN, argv: ["serve.ts", ...args] };
@@ -51,6 +51,7 @@ export function command(runtime: Runtime, args: string[]): { file: string; argv:
           ...(args.some(needsWrite) ? ["--allow-write"] : []),
           ...(args.includes("--umask") ? ["--allow-sys"] : []),
           ...(args.some((a) => a === "-w" || a.startsWith("--workers")) ? ["--allow-run", "--allow-env"] : []),
+          ...denoFlags,
           "serve.ts",
           ...args,
         ],
@@ -250,6 +251,8 @@ export interface StartOptions {
   argv?: string[];
   /** Environment, process group, stdout/stderr of the server process. */
   spawn?: SpawnOptions;
+  /** More Deno permission flags (Express reads NODE_ENV: `--allow-env`); ignored on Bun and Node. */
+  deno?: string[];
 }
 
 /**
@@ -261,7 +264,7 @@ export async function startServer(runtime: Runtime, app: string, opts: StartOpti
     throw new Error("dist/serve.js is missing: run `npm run build` first (npm test does it)");
   }
   const bind = opts.bind ?? "127.0.0.1:0";
-  const { file, argv } = command(runtime, opts.argv ?? [...(opts.args ?? []), app, "-b", bind]);
+  const { file, argv } = command(runtime, opts.argv ?? [...(opts.args ?? []), app, "-b", bind], opts.deno);
   const proc = new Proc(file, argv, opts.spawn);
   const re = opts.listening ?? new RegExp(`^tsgi: listening on http://127\\.0\\.0\\.1:(\\d+) \\(${runtime}\\)$`);
   let line: string;

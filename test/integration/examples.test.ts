@@ -1,6 +1,6 @@
 // The examples in examples/ served by every runtime: hello.ts compiled ONCE with esbuild to one .js
 // file that all three runtimes serve byte-identically (Date value aside), and environ.ts, stream.ts,
-// upload.ts and router.ts answering as their comments say.
+// upload.ts, router.ts and express.ts answering as their comments say.
 // It must never edit the examples, and never compare Date values.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -91,5 +91,24 @@ describe.each(RUNTIMES)("examples (%s)", (runtime) => {
     const head = await c.request(get("/hello/Ada").replace(/^GET/, "HEAD"), { head: true });
     expect(head.status).toBe(200);
     expect(header(head, "content-length")).toBe(header(hello, "content-length"));
+  });
+});
+
+describe.each(RUNTIMES)("examples/express.ts (%s)", (runtime) => {
+  // Express reads NODE_ENV: Deno needs --allow-env (the README says so).
+  const server = useServer(runtime, "examples/express.ts", { deno: ["--allow-env"] });
+
+  test("text, params, JSON in and out, a stream", async () => {
+    const c = await RawClient.connect(server().port);
+    const home = await c.request(get("/"));
+    expect([home.status, header(home, "content-type"), header(home, "content-length"), text(home)]).toEqual([200, "text/plain; charset=utf-8", "27", "Hello from Express on tsgi!"]);
+    const hello = await c.request(get("/hello/world"));
+    expect([hello.status, header(hello, "content-type"), text(hello)]).toEqual([200, "application/json; charset=utf-8", '{"hello":"world"}']);
+    const body = '{"a":1}';
+    const echo = await c.request(`POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    expect(text(echo)).toBe('{"received":{"a":1}}');
+    const count = await c.request(get("/count"));
+    expect([count.framing, text(count)]).toEqual(["chunked", "1\n2\n3\n4\n5\n"]);
+    c.destroy();
   });
 });
