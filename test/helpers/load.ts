@@ -1,7 +1,7 @@
 // A load generator for the worker tests: `lanes` loops, each sending one GET at a time to a server
 // over node:http, with or without keep-alive, counting answers by worker and every failure. With
-// keep-alive it retries an idempotent request once, and only when a kept-alive (reused) connection
-// closed before any byte of the response, as browsers and nginx do. It must never sleep between
+// keep-alive it retries an idempotent request only when a kept-alive (reused) connection closed
+// before any byte of the response, as browsers and nginx do. It must never sleep between
 // requests and never hide a failure (each one is counted with its reason).
 //
 // "Reused" is judged here, not by node:http's `req.reusedSocket`: a request the Agent queued (all
@@ -88,7 +88,9 @@ export function startLoad(url: string, options: { lanes: number; keepAlive: bool
   const lane = async (): Promise<void> => {
     while (running) {
       let outcome = await once(agent, url);
-      if ("error" in outcome && outcome.retryable) {
+      // The retry may be handed another kept-alive connection that the same drain is closing: it is
+      // retried under the same rule, at most once per pooled connection (and once more).
+      for (let tries = 0; "error" in outcome && outcome.retryable && tries <= options.lanes; tries++) {
         stats.retried++;
         outcome = await once(agent, url);
       }
