@@ -3,7 +3,8 @@
 // replaced and SIGHUP sent, a new connection sees the new certificate while a connection made
 // before keeps working; a bad new certificate (a key of another certificate, or no PEM at all)
 // keeps the old one, with one line. With -w 2: the supervisor's reload starts workers that read
-// the files afresh, and a new connection sees the new certificate.
+// the files afresh, and a new connection sees the new certificate; a bad one fails the reload and
+// the running workers keep serving theirs.
 // It must never leave a server running; keys and certificates live in a temporary directory.
 import { execFile } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -145,7 +146,7 @@ describe.each(RUNTIMES)("SIGHUP reloads the certificate (%s)", (runtime: Runtime
     }
   }, 60_000);
 
-  test("-w 2: the supervisor's reload starts workers that read the files afresh", async () => {
+  test("-w 2: the supervisor's reload starts workers that read the files afresh; a bad certificate fails the reload and the old workers keep serving", async () => {
     const dir = mkdtempSync(path.join(tmp, `${runtime}-w-`));
     install(dir, "old");
     const server = await startServer(runtime, APP, { args: ["-w", "2", "--certfile", path.join(dir, "cert.pem"), "--keyfile", path.join(dir, "key.pem")], listening: https(", 2 workers") });
@@ -155,6 +156,13 @@ describe.each(RUNTIMES)("SIGHUP reloads the certificate (%s)", (runtime: Runtime
       const mark = server.stderrMark();
       server.proc.kill("SIGHUP");
       await server.waitForStderr(/^tsgi: SIGHUP: generation 1 serving; 2 workers of the previous one draining$/, mark, 30_000);
+      expect(await newConnectionSees(server.port)).toEqual(NEW);
+
+      // A key of another certificate: the new workers refuse it, and the running ones keep serving theirs.
+      copyFileSync(file("old.key"), path.join(dir, "key.pem"));
+      const again = server.stderrMark();
+      server.proc.kill("SIGHUP");
+      expect(await server.waitForStderr(/^tsgi: SIGHUP: reload failed, still serving the previous code: /, again, 30_000)).toMatch(/cannot be used/);
       expect(await newConnectionSees(server.port)).toEqual(NEW);
     } finally {
       await server.stop();
