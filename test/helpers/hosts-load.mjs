@@ -1,14 +1,17 @@
 // The many-hosts test's load generator, run by Node inside the balancer's network namespace
-// (`ip netns exec NS node hosts-load.mjs URL LANES`): LANES loops, each sending one GET at a time
-// to URL (nginx) over keep-alive connections, counting answers by the pid that served them (the
-// app's JSON `pid`) and every failure with its reason. It prints `ready` once nginx answered a
-// first GET, then a `progress {json}` line every 50 answers, and on SIGTERM (from the test) stops
-// and prints `done {json}` with the totals and the failures. It never retries a request (nginx's
-// proxy_next_upstream is what is tested), never sleeps between requests and never hides a failure.
+// (`ip netns exec NS node hosts-load.mjs URL LANES PACE_MS`): LANES loops, each sending one GET at
+// a time to URL (nginx) over keep-alive connections, the next one PACE_MS after an answer (a pace,
+// so that the test leaves CPU to the tests running beside it), counting answers by the pid that
+// served them (the app's JSON `pid`) and every failure with its reason. It prints `ready` once
+// nginx answered a first GET, then a `progress {json}` line every 50 answers, and on SIGTERM (from
+// the test) stops and prints `done {json}` with the totals and the failures. It never retries a
+// request (nginx's proxy_next_upstream is what is tested), waits on a clock for nothing but its
+// pace, and never hides a failure.
 import http from "node:http";
 
-const [url, lanesArg] = process.argv.slice(2);
+const [url, lanesArg, paceArg] = process.argv.slice(2);
 const lanes = Number(lanesArg ?? "4");
+const paceMs = Number(paceArg ?? "0");
 const REQUEST_MS = 10_000;
 const agent = new http.Agent({ keepAlive: true, maxSockets: lanes });
 
@@ -53,6 +56,7 @@ async function lane() {
       stats.failures.push(`${new Date().toISOString()} ${err instanceof Error ? err.message : String(err)}`);
     }
     if ((stats.ok + stats.failed) % 50 === 0) line("progress");
+    if (paceMs > 0) await new Promise((resolve) => setTimeout(resolve, paceMs));
   }
 }
 

@@ -32,6 +32,8 @@ const APP = "test/apps/workers.ts";
 const PORT = 8000;
 const NGINX_PORT = 8080;
 const LANES = 4;
+/** Each lane's pause after an answer: at most about 4 x 400 GETs a second, leaving CPU to the tests beside this one. */
+const PACE_MS = 2;
 /** Answers that must arrive after each step (the load keeps running meanwhile). */
 const STEP = 200;
 
@@ -152,7 +154,7 @@ describe.skipIf(SKIP !== null).each(RUNTIMES)("many hosts behind nginx (%s)", (r
       await pollUntil(throughNginx, (status) => status === "200" || nginx.exitInfo !== null, "nginx answering 200", 20_000);
       expect(nginx.exitInfo).toBeNull();
 
-      const load = new Proc(IP!, ["netns", "exec", lan.lb, NODE, path.join(ROOT, "test/helpers/hosts-load.mjs"), `http://127.0.0.1:${NGINX_PORT}/`, String(LANES)]);
+      const load = new Proc(IP!, ["netns", "exec", lan.lb, NODE, path.join(ROOT, "test/helpers/hosts-load.mjs"), `http://127.0.0.1:${NGINX_PORT}/`, String(LANES), String(PACE_MS)]);
       procs.add(load);
       await load.stdout.waitFor(/^ready$/, 0, 20_000, load.gone, "load generator ready");
 
