@@ -369,6 +369,11 @@ export async function listen(core: ServerCore, bind: Bind, options: ListenOption
           } finally {
             reopening = false;
           }
+          // The server began to stop meanwhile: the reopened socket accepts nothing.
+          if (closed) {
+            listener.close();
+            return;
+          }
           loop = acceptLoop(core, listener, shared, site, () => closed || reopening);
           if (refused !== null) throw refused instanceof TlsError ? refused : listenFailure(actual, refused);
         };
