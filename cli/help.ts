@@ -33,6 +33,7 @@ export function helpText(): string {
     "signals:",
     "  SIGTERM, SIGINT    stop gracefully (in-flight requests finish), exit 0; a second one stops at once",
     "  SIGHUP             with --workers: reload (new workers load the app afresh, then the old ones drain)",
+    "                     without, with --certfile: read the TLS files again for new connections",
     "  SIGTTIN, SIGTTOU   with --workers: one worker more, one fewer",
   ].join("\n");
 }

@@ -8,7 +8,7 @@
 import { loadDriver } from "../runtimes/index.ts";
 import type { Driver, Listener, Platform, StopCause } from "../runtimes/driver.ts";
 import { listenAll } from "../runtimes/listener.ts";
-import { TlsError } from "../runtimes/tls.ts";
+import { TlsError, type TlsFiles } from "../runtimes/tls.ts";
 import type { ServerCore } from "../src/server/server.ts";
 import { VERSION } from "./options.ts";
 import { type RunArgs, UsageError, parseArgs } from "./parse.ts";
@@ -22,6 +22,7 @@ import { welcomeHint } from "./welcome.ts";
 import { listenOptions } from "./listen-options.ts";
 import { appCore } from "./app-core.ts";
 import type { Logs } from "./logs.ts";
+import { reloadTlsOnHup } from "./tls-reload.ts";
 
 /** How long exit waits for the log files to take what is queued. */
 const FILES_DRAIN_MS = 1000;
@@ -30,6 +31,8 @@ interface Running {
   core: ServerCore;
   listener: Listener;
   logs: Logs;
+  /** The TLS files, read again on SIGHUP (tls-reload.ts). */
+  tls?: TlsFiles;
 }
 
 async function start(driver: Driver, args: RunArgs): Promise<Running> {
@@ -44,7 +47,7 @@ async function start(driver: Driver, args: RunArgs): Promise<Running> {
     throw new Fatal(oneLine(err), err instanceof TlsError ? 2 : 1);
   }
   if (args.module === undefined) platform.stderr(welcomeHint(platform.runtime));
-  return { core, listener, logs };
+  return { core, listener, logs, tls: args.listen.tls };
 }
 
 /**
@@ -120,5 +123,6 @@ export async function main(): Promise<void> {
     throw err;
   }
   stopOnSignals(platform, running);
+  if (running.tls !== undefined) reloadTlsOnHup(platform, running.tls, running.listener, running.logs.error);
   platform.stdout(`tsgi: listening on ${running.listener.url} (${platform.runtime})`);
 }

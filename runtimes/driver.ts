@@ -15,6 +15,12 @@ export interface Listener {
   readonly urls: readonly string[];
   /** Stops accepting, then shuts down gracefully (in-flight requests finish). Resolves when all connections are closed. */
   close(): Promise<void>;
+  /**
+   * Present where it serves TLS (SIGHUP's certificate reload): connections accepted from now on get
+   * `material`, established ones keep theirs. Rejects with a TlsError when the runtime refuses the
+   * new material, and the old one stays in use.
+   */
+  reloadTls?(material: TlsMaterial): Promise<void>;
 }
 
 export type RuntimeName = "bun" | "deno" | "node";

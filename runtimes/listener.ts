@@ -11,6 +11,7 @@ import type { ServerCore } from "../src/server/server.ts";
 import type { Site } from "../src/server/site.ts";
 import { type Bind, formatBind, listenerUrl, unixPathProblem } from "./bind.ts";
 import type { Driver, ListenOptions, Listener } from "./driver.ts";
+import type { TlsMaterial } from "./tls.ts";
 import { clearStaleSocket, setSocketMode, withUmask } from "./unix-socket.ts";
 
 const PHRASES: Readonly<Record<string, string>> = {
@@ -78,9 +79,20 @@ export async function listenAll(listen: Driver["listen"], core: ServerCore, bind
   }
   if (open.length === 1) return open[0]!;
   const urls = open.flatMap((l) => l.urls);
+  const reloading = open.filter((l) => l.reloadTls !== undefined);
   return {
     url: urls.join(", "),
     urls,
+    // Each TLS listener in turn; the first refusal is reported once all have been asked.
+    ...(reloading.length === 0
+      ? {}
+      : {
+          reloadTls: async (material: TlsMaterial) => {
+            const results = await Promise.allSettled(reloading.map((l) => l.reloadTls!(material)));
+            const refused = results.find((r) => r.status === "rejected");
+            if (refused !== undefined) throw refused.reason;
+          },
+        }),
     // Every listener stops accepting (synchronously, in close()) before any waits for its connections.
     close: async () => {
       await Promise.all(open.map((l) => l.close()));
@@ -93,6 +105,8 @@ export interface OpenListener {
   stopAccepting(): void;
   /** Removes the unix socket file, where the runtime leaves it behind. */
   removeSocketFile?(): void;
+  /** New TLS material for the connections accepted from now on (Listener.reloadTls). */
+  reloadTls?(material: TlsMaterial): Promise<void>;
 }
 
 /**
@@ -123,6 +137,7 @@ export function listenerFor(core: ServerCore, bind: Bind, actual: Bind, site: Si
   return {
     url,
     urls: [url],
+    ...(open.reloadTls === undefined ? {} : { reloadTls: (material: TlsMaterial) => open.reloadTls!(material) }),
     close(): Promise<void> {
       if (closing === null) {
         try {

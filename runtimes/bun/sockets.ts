@@ -34,8 +34,8 @@ interface Shared {
   readonly slab: Slab;
   /** Bun has no gathered write and socket.write() is synchronous: parts are joined in a staging buffer that is free again on return. */
   readonly staging: StagingPool;
-  /** The listener's TLS settings, when it speaks TLS. */
-  readonly tls: TlsMaterial | undefined;
+  /** The listener's TLS settings, when it speaks TLS (replaced by a certificate reload). */
+  tls: TlsMaterial | undefined;
   /** The listener's Site: set once Bun.listen returned, before any connection opens. */
   site?: Site;
 }
@@ -329,17 +329,43 @@ export async function listen(core: ServerCore, bind: Bind, options: ListenOption
   const tls = material === undefined ? undefined : tlsOptions(material);
   const shared: Shared = { log: core.options.log, slab: new Slab(), staging: new StagingPool(), tls: material };
   const socket = handlers(core, shared);
+  const listenTcp = (host: string, port: number, tls: TLSOptions | undefined) =>
+    Bun.listen<BunConnection | undefined>({ hostname: host, port, allowHalfOpen: true, socket, tls, ...reusePort(options) });
   let server: { port?: number; stop(closeActive?: boolean): void };
   try {
-    server = bind.kind === "unix"
-      ? Bun.listen<BunConnection | undefined>({ unix: bind.path, allowHalfOpen: true, socket })
-      : Bun.listen<BunConnection | undefined>({ hostname: bind.host, port: bind.port, allowHalfOpen: true, socket, tls, ...reusePort(options) });
+    server = bind.kind === "unix" ? Bun.listen<BunConnection | undefined>({ unix: bind.path, allowHalfOpen: true, socket }) : listenTcp(bind.host, bind.port, tls);
   } catch (err) {
     throw listenFailure(bind, err);
   }
   const actual = boundAddress(bind, { port: server.port });
   shared.site = siteFor(core, actual, material !== undefined);
+  /**
+   * SIGHUP's certificate reload. Bun.listen cannot change a listening socket's certificate
+   * (listener.reload() takes only the handlers; checked with Bun 1.4.5), so the listening socket is
+   * closed and opened again on the same port at once, in the same turn, with the new material (checked
+   * first): established connections keep theirs; a connection attempt in the microseconds between
+   * is refused, and any still in the old socket's accept queue are reset. Should the port be
+   * taken meanwhile, the old material is tried again, and the failure is reported either way.
+   */
+  const reloadTls =
+    tls === undefined || actual.kind !== "tcp"
+      ? undefined
+      : async (next: TlsMaterial) => {
+          const nextTls = tlsOptions(next);
+          const previous = shared.tls!;
+          server.stop(false);
+          try {
+            server = listenTcp(actual.host, actual.port, nextTls);
+            shared.tls = next;
+          } catch (err) {
+            try {
+              server = listenTcp(actual.host, actual.port, tlsOptions(previous));
+            } catch {}
+            throw listenFailure(actual, err);
+          }
+        };
   return listenerFor(core, bind, actual, shared.site, {
+    reloadTls,
     stopAccepting: () => server.stop(false),
     removeSocketFile: () => {
       if (bind.kind === "unix" && existsSync(bind.path)) unlinkSync(bind.path);

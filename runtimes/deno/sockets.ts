@@ -307,11 +307,26 @@ function open(bind: Bind & { kind: "tcp" | "unix" }, tls: TlsMaterial | undefine
   }
 }
 
+/** The name of Deno's error for an address in use (the old socket not let go of yet). */
+const IN_USE = "AddrInUse";
+
+/** Opens the TLS listener at `at` again (a reload); retries while the closed one still holds the port, a few turns at most. */
+async function reopen(at: Bind & { kind: "tcp" }, tls: TlsMaterial): Promise<DenoListener> {
+  for (let turn = 0; ; turn++) {
+    try {
+      return open(at, tls, false);
+    } catch (err) {
+      if (!(err instanceof Error && err.name === IN_USE) || turn >= 20) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }
+}
+
 /** Starts listening; resolves once bound (with the real port when port 0 was asked for). */
 export async function listen(core: ServerCore, bind: Bind, options: ListenOptions = {}): Promise<Listener> {
   if (bind.kind === "fd") throw listenFailure(bind, new Error("Deno cannot adopt an inherited socket (Deno.listen takes a host and port or a unix path, not a file descriptor); use Node"));
   if (options.backlog !== undefined) core.options.log("tsgi: warning: --backlog is ignored on Deno (Deno.listen has no backlog setting)");
-  const tls = bind.kind === "tcp" ? options.tls : undefined;
+  let tls = bind.kind === "tcp" ? options.tls : undefined;
   let listener: DenoListener;
   try {
     listener = open(bind, tls, options.shared === true);
@@ -321,9 +336,49 @@ export async function listen(core: ServerCore, bind: Bind, options: ListenOption
   }
   const actual = boundAddress(bind, { port: listener.addr.port });
   const site = siteFor(core, actual, tls !== undefined);
+  const shared = sharedState(core.options.log);
   let closed = false;
-  void acceptLoop(core, listener, sharedState(core.options.log), site, () => closed);
+  let reopening = false;
+  let loop = acceptLoop(core, listener, shared, site, () => closed || reopening);
+  /**
+   * SIGHUP's certificate reload. A Deno.TlsListener cannot change its certificate, and a second
+   * listener on the same port needs `reusePort`, which Deno allows only with --unstable-net (and
+   * then ends the process when it is missing, rather than throwing). So the listening socket is
+   * closed, and opened again on the same port once its pending accept has let go of it (an
+   * event-loop turn or two): established connections keep their certificate; a connection attempt
+   * in between is refused, and any still in the old socket's accept queue are reset. New material
+   * Deno refuses is a TlsError, and the old material is used again.
+   */
+  const reloadTls =
+    tls === undefined || actual.kind !== "tcp"
+      ? undefined
+      : async (next: TlsMaterial) => {
+          if (closed) return;
+          reopening = true;
+          listener.close();
+          await loop;
+          let refused: unknown = null;
+          try {
+            listener = await reopen(actual, next);
+            tls = next;
+          } catch (err) {
+            refused = err;
+            listener = await reopen(actual, tls!).catch((again: unknown) => {
+              throw listenFailure(actual, again);
+            });
+          } finally {
+            reopening = false;
+          }
+          // The server began to stop meanwhile: the reopened socket accepts nothing.
+          if (closed) {
+            listener.close();
+            return;
+          }
+          loop = acceptLoop(core, listener, shared, site, () => closed || reopening);
+          if (refused !== null) throw refused instanceof TlsError ? refused : listenFailure(actual, refused);
+        };
   return listenerFor(core, bind, actual, site, {
+    reloadTls,
     stopAccepting: () => {
       closed = true;
       listener.close();

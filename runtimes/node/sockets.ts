@@ -4,7 +4,7 @@
 // applies backpressure and closes sockets.
 
 import { createServer, type Server, type Socket } from "node:net";
-import { type TLSSocket, type TlsOptions, createSecureContext, createServer as createTlsServer } from "node:tls";
+import { type Server as TlsServer, type TLSSocket, type TlsOptions, createSecureContext, createServer as createTlsServer } from "node:tls";
 import type { ServerCore } from "../../src/server/server.ts";
 import type { Site } from "../../src/server/site.ts";
 import { Slab } from "../../src/http/bytes.ts";
@@ -158,25 +158,33 @@ function secured(core: ServerCore, socket: TLSSocket, slab: Slab, site: Site, ma
   accept(core, socket, slab, site, subject);
 }
 
-function tlsServer(core: ServerCore, material: TlsMaterial, onSecure: (socket: TLSSocket) => void): Server {
+/** The secure context options of `material`, checked by making one; bad key or certificate text is a TlsError. */
+function contextOptions(material: TlsMaterial): TlsOptions {
   const options: TlsOptions = {
-    allowHalfOpen: true,
-    noDelay: true,
-    highWaterMark: HIGH_WATER,
     key: material.key,
     cert: material.cert,
     ca: material.ca,
     requestCert: material.certReqs !== "none",
     rejectUnauthorized: material.certReqs === "required",
     ALPNProtocols: [...material.alpn],
-    // The handshake counts as part of the first request head.
-    handshakeTimeout: core.options.headTimeout,
   };
   try {
     createSecureContext(options);
   } catch (err) {
     throw tlsRefused(err);
   }
+  return options;
+}
+
+function tlsServer(core: ServerCore, material: TlsMaterial, onSecure: (socket: TLSSocket) => void): Server {
+  const options: TlsOptions = {
+    ...contextOptions(material),
+    allowHalfOpen: true,
+    noDelay: true,
+    highWaterMark: HIGH_WATER,
+    // The handshake counts as part of the first request head.
+    handshakeTimeout: core.options.headTimeout,
+  };
   const server = createTlsServer(options, onSecure);
   // A failed handshake (plain HTTP to this port, a refused certificate) concerns that client only: Node destroys its socket.
   server.on("tlsClientError", () => {});
@@ -205,7 +213,9 @@ export function listen(core: ServerCore, bind: Bind, options: ListenOptions = {}
       const actual = boundAddress(bind, server.address());
       site = siteFor(core, actual, tls !== undefined);
       // Node removes a unix socket file itself on close.
-      resolve(listenerFor(core, bind, actual, site, { stopAccepting: () => server.close() }));
+      // SIGHUP: node:tls swaps the context for connections accepted from now on; established ones keep theirs.
+      const reloadTls = tls === undefined ? undefined : async (material: TlsMaterial) => (server as TlsServer).setSecureContext(contextOptions(material));
+      resolve(listenerFor(core, bind, actual, site, { stopAccepting: () => server.close(), reloadTls }));
     };
     const backlog = options.backlog;
     if (bind.kind === "unix") server.listen({ path: bind.path, backlog }, ready);

@@ -8,41 +8,20 @@
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { accepts, freePort, NGINX, nginxConfig } from "../helpers/nginx.ts";
 import { pollUntil } from "../helpers/poll.ts";
 import { Proc, RUNTIMES, type Runtime, type Server, startServer } from "../helpers/server.ts";
 
 const run = promisify(execFile);
-const NGINX = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"].find((p) => existsSync(p)) ?? null;
 if (NGINX === null) console.log("nginx tests skipped: no nginx binary (apt-get install nginx; .ci/run does)");
 
 const APP = "test/apps/proxied.ts";
 
-/** A free loopback port for nginx (which cannot report a port the OS chose). */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen({ host: "127.0.0.1", port: 0 }, resolve));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
-/** Whether something accepts TCP connections on the port now. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = net.connect({ host: "127.0.0.1", port }, () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.on("error", () => resolve(false));
-  });
-}
-
-function nginxConfig(dir: string, port: number, upstreamPort: number, sock: string): string {
+function frontConfig(dir: string, port: number, upstreamPort: number, sock: string): string {
   const proxy = (upstream: string) => `
       proxy_pass http://${upstream}/;
       proxy_http_version 1.1;
@@ -52,19 +31,9 @@ function nginxConfig(dir: string, port: number, upstreamPort: number, sock: stri
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_request_buffering off;
       proxy_buffering off;`;
-  return `
-daemon off;
-master_process off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/client_body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
+  return nginxConfig(
+    dir,
+    `
   upstream tsgi_tcp { server 127.0.0.1:${upstreamPort}; keepalive 4; }
   upstream tsgi_unix { server unix:${sock}; keepalive 4; }
   server {
@@ -74,9 +43,8 @@ http {
     }
     location /unix/ {${proxy("tsgi_unix")}
     }
-  }
-}
-`;
+  }`,
+  );
 }
 
 /** nginx on a free loopback port in front of `upstreamPort` and `sock`; resolves once it accepts. */
@@ -84,7 +52,7 @@ async function startNginx(dir: string, upstreamPort: number, sock: string): Prom
   mkdirSync(dir, { recursive: true });
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    writeFileSync(path.join(dir, "nginx.conf"), nginxConfig(dir, port, upstreamPort, sock));
+    writeFileSync(path.join(dir, "nginx.conf"), frontConfig(dir, port, upstreamPort, sock));
     const proc = new Proc(NGINX!, ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", path.join(dir, "error.log")]);
     try {
       await pollUntil(() => accepts(port), (ok) => ok || proc.exitInfo !== null, `nginx on port ${port}`);
