@@ -99,6 +99,7 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
     this.exchange = null;
     this.body?.fail(new ClientDisconnected());
     ex?.abort();
+    if (ex !== null) this.ctx.admission?.leave(ex);
     this.ctx.forget(this);
   }
 
@@ -182,7 +183,9 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
     this.exchange = ex;
     this.setTimer(T_EXCHANGE, 0);
     this.lastProgressAt = ctx.now;
-    ex.run(ctx.app);
+    const admission = ctx.admission;
+    if (admission === null) ex.run(ctx.app);
+    else admission.enter(ex); // runs now, waits for a slot, or is answered 503
     return true;
   }
 
@@ -222,6 +225,7 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
   exchangeDone(ex: Exchange): void {
     if (this.exchange !== ex) return;
     this.exchange = null;
+    this.ctx.admission?.leave(ex);
     this.responder.logAccess(ex);
     if (!this.responder.response.keepAlive || ex.broken) this.closeAfterResponse = true;
     const body = this.body;
