@@ -98,8 +98,7 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
     const ex = this.exchange;
     this.exchange = null;
     this.body?.fail(new ClientDisconnected());
-    ex?.abort();
-    if (ex !== null) this.ctx.admission?.leave(ex);
+    if (ex !== null) this.responder.abort(ex);
     this.ctx.forget(this);
   }
 
@@ -183,9 +182,7 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
     this.exchange = ex;
     this.setTimer(T_EXCHANGE, 0);
     this.lastProgressAt = ctx.now;
-    const admission = ctx.admission;
-    if (admission === null) ex.run(ctx.app);
-    else admission.enter(ex); // runs now, waits for a slot, or is answered 503
+    this.responder.run(ex); // now, or once --limit-concurrency has a slot (admission.ts)
     return true;
   }
 
@@ -225,7 +222,6 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
   exchangeDone(ex: Exchange): void {
     if (this.exchange !== ex) return;
     this.exchange = null;
-    this.ctx.admission?.leave(ex);
     this.responder.logAccess(ex);
     if (!this.responder.response.keepAlive || ex.broken) this.closeAfterResponse = true;
     const body = this.body;

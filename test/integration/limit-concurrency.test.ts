@@ -83,7 +83,8 @@ describe.each(RUNTIMES)("%s", (runtime) => {
         expect(res.status).toBe(200);
         expect(text(res)).toBe(`done r${i}`);
       }
-      expect(started(server).sort()).toEqual([...running, ...waiting.map((i) => `r${i}`)].sort());
+      // (the log line and the response come on different channels: wait for the line)
+      expect((await untilStarted(server, 4)).sort()).toEqual([...running, ...waiting.map((i) => `r${i}`)].sort());
       // A refused connection stays usable (keep-alive).
       const again = await clients[answered[0]!]!.request(get("/"));
       expect(again.status).toBe(200);

@@ -188,6 +188,39 @@ describe("--limit-concurrency and --backlog-requests", () => {
     await b.transport.untilResponses(1);
   });
 
+  test("a request waiting past the response timeout is answered 500, leaves the queue and never runs", async () => {
+    const gate = new Gate();
+    const { core, open } = server(gate.app, { limitConcurrency: 1, backlogRequests: 1, responseTimeout: 50 });
+    // b is opened first, so the ticker judges it first: it times out while a still holds the slot.
+    const [b, a] = [open(), open()];
+    a.send(get("/a"));
+    b.send(get("/b"));
+    await settle();
+    await b.transport.untilResponses(1);
+    expect(finalStatuses(b.transport.text)).toEqual([500]);
+    await a.transport.untilResponses(1); // the held app made no progress either
+    expect(core.admission!.queued).toBe(0);
+    expect(core.admission!.active).toBe(0);
+    expect(gate.started).toEqual(["/a"]);
+  });
+
+  test("a request that waited starts with a fresh response timeout", async () => {
+    const gate = new Gate();
+    const { open } = server(gate.app, { limitConcurrency: 1, backlogRequests: 1, responseTimeout: 200 });
+    const [a, b] = [open(), open()];
+    a.send(get("/a"));
+    b.send(get("/b"));
+    await settle();
+    // a stalls past the response timeout (500); b, judged in the same tick right after, has only just started.
+    await a.transport.untilResponses(1);
+    expect(finalStatuses(a.transport.text)).toEqual([500]);
+    await settle();
+    expect(b.transport.text).toBe("");
+    gate.release("/b");
+    await b.transport.untilResponses(1);
+    expect(finalStatuses(b.transport.text)).toEqual([200]);
+  });
+
   test("graceful shutdown with requests waiting: they are served, with Connection: close", async () => {
     const gate = new Gate();
     const { core, open } = server(gate.app, { limitConcurrency: 1, backlogRequests: 2 });
