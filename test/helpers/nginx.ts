@@ -52,6 +52,23 @@ ${http}
 `;
 }
 
+/** nginx on `port` passing everything to 127.0.0.1:`upstreamPort` over HTTP/1.1 with an upstream keepalive pool. */
+export function keepaliveProxyConfig(dir: string, port: number, upstreamPort: number): string {
+  return nginxConfig(
+    dir,
+    `
+  upstream tsgi { server 127.0.0.1:${upstreamPort}; keepalive 8; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://tsgi;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }`,
+  );
+}
+
 /** An nginx the test started (startNginx). */
 export interface Nginx {
   proc: Proc;

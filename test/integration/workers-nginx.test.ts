@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { NGINX, type Nginx, nginxConfig, startNginx, stopNginx } from "../helpers/nginx.ts";
+import { NGINX, type Nginx, keepaliveProxyConfig, startNginx, stopNginx } from "../helpers/nginx.ts";
 import { RUNTIMES, startServer } from "../helpers/server.ts";
 import { pollUntil } from "../helpers/poll.ts";
 import { startLoad, who } from "../helpers/load.ts";
@@ -28,22 +28,6 @@ function migrateReq(): boolean {
   } catch {
     return false;
   }
-}
-
-function config(dir: string, port: number, upstreamPort: number): string {
-  return nginxConfig(
-    dir,
-    `
-  upstream tsgi { server 127.0.0.1:${upstreamPort}; keepalive 8; }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://tsgi;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-    }
-  }`,
-  );
 }
 
 const source = (version: string): string =>
@@ -64,7 +48,7 @@ describe.skipIf(NGINX === null).each(RUNTIMES)("nginx in front of workers (%s)",
     let nginx: Nginx | undefined;
     let load: ReturnType<typeof startLoad> | undefined;
     try {
-      nginx = await startNginx(path.join(dir, "nginx"), (port) => config(path.join(dir, "nginx"), port, server.port));
+      nginx = await startNginx(path.join(dir, "nginx"), (port) => keepaliveProxyConfig(path.join(dir, "nginx"), port, server.port));
       const front = `http://127.0.0.1:${nginx.port}/`;
       load = startLoad(front, { lanes: 4, keepAlive: true });
       const running = load;
@@ -83,7 +67,7 @@ describe.skipIf(NGINX === null).each(RUNTIMES)("nginx in front of workers (%s)",
       const exit = await server.stop();
       if (stats !== undefined) {
         const resets = log.split("\n").filter((l) => /\(104: Connection reset by peer\)|\(111: Connection refused\)/.test(l));
-        console.log(`[workers] ${runtime} SIGHUP through nginx: ${stats.ok} ok, ${stats.retried} retried by the client, ${stats.failures.length} non-2xx or failed ${JSON.stringify(stats.failures)}; nginx logged ${resets.length} upstream resets`);
+        console.log(`[workers] ${runtime} SIGHUP through nginx: ${stats.ok} ok, ${stats.retried} retried by the client, ${stats.failures.length} non-2xx or failed ${JSON.stringify(stats.failures)}; nginx logged ${resets.length} upstream resets ${JSON.stringify(resets.map((l) => l.replace(/^.*?\[error\] /, "")))}`);
         if (runtime === "node" || migrateReq()) expect(stats.failures).toEqual([]);
         else {
           // Each 502 must be one of the resets of a new upstream connection Linux makes without tcp_migrate_req.
