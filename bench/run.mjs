@@ -113,8 +113,12 @@ const app = (name, variant) => {
   const file = path.join(ROOT, "bench/apps/async", `${name}.ts`);
   return variant === "async" && existsSync(file) ? file : path.join(ROOT, "bench/apps", `${name}.ts`);
 };
-/** A scenario's own tsgi options (the slow-clients scenario's short head timeout). */
-const extra = (s) => (s.headTimeout ? ["--head-timeout", String(s.headTimeout)] : []);
+/** A scenario's own tsgi options (the slow-clients scenario's short head timeout, the workers scenario's -w). */
+const extra = (s) => [...(s.headTimeout ? ["--head-timeout", String(s.headTimeout)] : []), ...(s.workers ? ["-w", String(s.workers)] : [])];
+/** The native servers' option for several processes (the workers scenario). */
+const nativeWorkers = (s) => (s.workers ? [`--workers=${s.workers}`] : []);
+/** Deno permissions to start worker processes (tsgi's supervisor; the native server's children, with unstable reusePort). */
+const denoWorkers = (s, native) => (s.workers ? [...(native ? ["--unstable-net", "--allow-read"] : []), "--allow-run", "--allow-env"] : []);
 
 /** How to start each kind of server on each runtime; tsgi gets the checkout it runs from (ROOT, or the baseline for base). */
 const RUNTIMES = {
@@ -122,19 +126,19 @@ const RUNTIMES = {
     version: () => `node ${process.version}`,
     tsgi: (s, dir, v) => [process.execPath, path.join(dir, "dist/serve.js"), ...TSGI_OPTIONS, ...extra(s), app(s.app, v)],
     // node:http has a head timeout (headersTimeout): given the scenario's, it expires slow clients too
-    native: (s, _dir, v) => (s.nativeScript ? [process.execPath, s.nativeScript, IDLE_SECONDS] : [process.execPath, "bench/native/node.mjs", s.native ?? s.app, IDLE_SECONDS, v, ...(s.headTimeout ? [String(s.headTimeout)] : [])]),
+    native: (s, _dir, v) => (s.nativeScript ? [process.execPath, s.nativeScript, IDLE_SECONDS] : [process.execPath, "bench/native/node.mjs", s.native ?? s.app, IDLE_SECONDS, v, ...(s.headTimeout ? [String(s.headTimeout)] : []), ...nativeWorkers(s)]),
     bare: (s) => [process.execPath, "bench/bare/node.mjs", s.bare],
   },
   bun: {
     version: () => `bun ${firstLine(BUN, ["--version"])}`,
     tsgi: (s, dir, v) => [BUN, path.join(dir, "serve.ts"), ...TSGI_OPTIONS, ...extra(s), app(s.app, v)],
-    native: (s, _dir, v) => (s.nativeScript ? [BUN, s.nativeScript, IDLE_SECONDS] : [BUN, "bench/native/bun.mjs", s.native ?? s.app, IDLE_SECONDS, v]),
+    native: (s, _dir, v) => (s.nativeScript ? [BUN, s.nativeScript, IDLE_SECONDS] : [BUN, "bench/native/bun.mjs", s.native ?? s.app, IDLE_SECONDS, v, ...nativeWorkers(s)]),
     bare: (s) => [BUN, "bench/bare/bun.mjs", s.bare],
   },
   deno: {
     version: () => firstLine(DENO, ["--version"]),
-    tsgi: (s, dir, v) => [...DENO_RUN, ...(s.denoEnv ? ["--allow-env"] : []), "--allow-read", path.join(dir, "serve.ts"), ...TSGI_OPTIONS, ...extra(s), app(s.app, v)],
-    native: (s, _dir, v) => (s.nativeScript ? [...DENO_RUN, "--allow-env", "--allow-read", s.nativeScript, IDLE_SECONDS] : [...DENO_RUN, "bench/native/deno.mjs", s.native ?? s.app, v]),
+    tsgi: (s, dir, v) => [...DENO_RUN, ...(s.denoEnv ? ["--allow-env"] : []), "--allow-read", ...denoWorkers(s, false), path.join(dir, "serve.ts"), ...TSGI_OPTIONS, ...extra(s), app(s.app, v)],
+    native: (s, _dir, v) => (s.nativeScript ? [...DENO_RUN, "--allow-env", "--allow-read", s.nativeScript, IDLE_SECONDS] : [...DENO_RUN, ...denoWorkers(s, true), "bench/native/deno.mjs", s.native ?? s.app, v, ...nativeWorkers(s)]),
     bare: (s) => [...DENO_RUN, "bench/bare/deno.mjs", s.bare],
   },
 };
@@ -189,6 +193,7 @@ async function validate(port, scenario) {
 
 /** One server run: start, validate, measure, stop. Returns { value, errors } or throws. */
 async function measure(runtime, kind, scenario, variant, opts, pin) {
+  if (scenario.unpinned) pin = false; // several server processes: no CPU of their own
   // base is the tsgi kind run from the baseline checkout (its own serve.ts / dist/serve.js, cwd there)
   const dir = kind === "base" ? opts.baseline : ROOT;
   const argv = pinned(SERVER_CPU, RUNTIMES[runtime][kind === "base" ? "tsgi" : kind](scenario, dir, variant), pin);

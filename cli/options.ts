@@ -102,6 +102,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { long: "max-headers", metavar: "N", kind: "count", key: "maxHeaderCount", min: 1, help: "most header fields in a request (more: 431)" },
   { long: "max-body-size", metavar: "BYTES", kind: "bytes", key: "maxBodySize", min: 0, help: "largest request body (larger: 413)" },
   { long: "max-connections", metavar: "N", kind: "count", key: "maxConnections", min: 1, help: "most open connections (more: 503)" },
+  { long: "limit-concurrency", metavar: "N", kind: "count", key: "limitConcurrency", min: 0, help: "most requests in the app at once per worker (0 = no limit); more wait, see --backlog-requests" },
+  { long: "backlog-requests", metavar: "N", kind: "count", key: "backlogRequests", min: 0, help: "with --limit-concurrency: most requests waiting for a slot per worker; one more gets 503 with Retry-After" },
   { long: "root-path", metavar: "PATH", kind: "text", key: "scriptName", help: "where the app is mounted; becomes SCRIPT_NAME", check: checkRootPath, normalize: (t) => t.replace(/\/+$/, "") },
   { long: "server-header", metavar: "VALUE", kind: "text", key: "serverHeader", help: 'the Server header ("" sends none)', check: checkHeaderValue },
   {

@@ -30,6 +30,8 @@ function expectBody(expected, { chunked = false } = {}) {
  * runtimes: only these (default all); native: the native server's app when it is not `app`;
  * nativeScript: a script that is the native server on every runtime (Express on node:http), given
  * IDLE_SECONDS only; denoEnv: Deno runs tsgi with --allow-env (Express reads NODE_ENV).
+ * workers: how many server processes (tsgi -w N, the native server's --workers=N); unpinned: the
+ * server and wrk run on any CPU (a multi-process server needs more than one).
  */
 export const SCENARIOS = [
   {
@@ -97,6 +99,18 @@ export const SCENARIOS = [
     app: "stream",
     bare: "stream",
     validate: { request: GET, expected: 1, check: expectBody(STREAMED, { chunked: true }) },
+    wrk: { script: null, args: [] },
+  },
+  {
+    // tsgi -w 2 against the runtime's own multi-core mode (node:cluster, Bun.serve and Deno.serve
+    // with reusePort in 2 processes): the server processes and wrk share the 2 CPUs, unpinned.
+    name: "workers",
+    label: "hello, keep-alive, 2 processes (unpinned)",
+    app: "hello",
+    bare: null,
+    workers: 2,
+    unpinned: true,
+    validate: { request: GET, expected: 1, check: expectBody(HELLO) },
     wrk: { script: null, args: [] },
   },
   {

@@ -3,15 +3,20 @@
 // The async variant (bench/apps/async/*.ts) uses async handlers, as real apps are written.
 // (node:http judges a head timeout every connectionsCheckingInterval: a quarter of it here, up to
 // 1 s, the period of tsgi's ticker for that timeout).
+// With --workers=N (the bench's workers scenario): N processes through node:cluster, the primary
+// holding the socket, as tsgi's Node workers do.
 // Listens on 127.0.0.1 with an ephemeral port and prints "listening on http://127.0.0.1:PORT".
 // It must never listen beyond 127.0.0.1 nor do more work than the matching tsgi app.
+import cluster from "node:cluster";
 import http from "node:http";
 import { once } from "node:events";
 import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
 import { BIG, HELLO, chunks } from "../lib/payloads.mjs";
 
-const [appName = "hello", idle = "120", variant = "sync", headTimeout] = process.argv.slice(2);
+const workersArg = process.argv.find((a) => a.startsWith("--workers="));
+const workers = workersArg === undefined ? 1 : Number(workersArg.slice("--workers=".length));
+const [appName = "hello", idle = "120", variant = "sync", headTimeout] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 
 const handlers = {
   hello(_req, res) {
@@ -61,6 +66,15 @@ if (!handler) {
   process.exit(2);
 }
 
+if (workers > 1 && cluster.isPrimary) {
+  // The workers' listen(0) shares one port through the primary; say it once all of them listen.
+  let listening = 0;
+  cluster.on("listening", (_worker, address) => {
+    if (++listening === workers) console.log(`listening on http://127.0.0.1:${address.port} (native node, ${workers} cluster workers)`);
+  });
+  for (let i = 0; i < workers; i++) cluster.fork();
+  for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => process.exit(0));
+} else {
 const server = http.createServer(headTimeout === undefined ? {} : { connectionsCheckingInterval: Math.min(1000, Number(headTimeout) * 250) }, handler);
 server.keepAliveTimeout = Number(idle) * 1000;
 if (headTimeout !== undefined) {
@@ -68,6 +82,7 @@ if (headTimeout !== undefined) {
   server.requestTimeout = Number(headTimeout) * 1000;
 }
 server.listen(0, "127.0.0.1", () => {
-  console.log(`listening on http://127.0.0.1:${server.address().port} (native node)`);
+  if (cluster.isPrimary) console.log(`listening on http://127.0.0.1:${server.address().port} (native node)`);
 });
 for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => process.exit(0));
+}

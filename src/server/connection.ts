@@ -98,7 +98,7 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
     const ex = this.exchange;
     this.exchange = null;
     this.body?.fail(new ClientDisconnected());
-    ex?.abort();
+    if (ex !== null) this.responder.abort(ex);
     this.ctx.forget(this);
   }
 
@@ -182,7 +182,7 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
     this.exchange = ex;
     this.setTimer(T_EXCHANGE, 0);
     this.lastProgressAt = ctx.now;
-    ex.run(ctx.app);
+    this.responder.run(ex); // now, or once --limit-concurrency has a slot (admission.ts)
     return true;
   }
 

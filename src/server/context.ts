@@ -7,6 +7,7 @@ import type { RequestHeadParser } from "../http/request-head.ts";
 import type { ResponseResources } from "../http/response-writer.ts";
 import type { CoreOptions } from "./options.ts";
 import type { ForwardingRules } from "./forwarding.ts";
+import type { Admission } from "./admission.ts";
 
 /** What the server asks of a connection it tracks. */
 export interface TrackedConnection {
@@ -46,6 +47,8 @@ export interface ServerContext extends ResponseResources {
   readonly starts: StartCache;
   /** Whose forwarding headers count, and what they change. */
   readonly forwarding: ForwardingRules;
+  /** --limit-concurrency's admission of requests into the app, or null when there is no limit. */
+  readonly admission: Admission | null;
   /** wsgi.errors, shared by all requests. */
   readonly errors: ErrorStream;
   /** A complete error response with this server's fields (without its body for HEAD). */

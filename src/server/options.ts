@@ -16,6 +16,10 @@ export interface CoreOptions {
   maxBodySize: number;
   /** Most open connections; one more is answered 503 and closed. */
   maxConnections: number;
+  /** Most requests in the app at once (src/server/admission.ts); 0: no limit. */
+  limitConcurrency: number;
+  /** With limitConcurrency: most requests waiting for a slot; one more is answered 503 with Retry-After. */
+  backlogRequests: number;
   /** A request head must arrive completely within this time of its first byte (slow-loris). */
   headTimeout: number;
   /** While a request body is awaited, some of it must arrive within this time. */
@@ -78,6 +82,9 @@ export const DEFAULT_OPTIONS: Readonly<CoreOptions> = Object.freeze({
   maxHeaderCount: 100,
   maxBodySize: 64 * 1024 * 1024,
   maxConnections: 16_384,
+  limitConcurrency: 0,
+  // gunicorn's --backlog default (the connections a sync worker lets wait); 0 refuses at once, as uvicorn does.
+  backlogRequests: 2048,
   headTimeout: 10_000,
   bodyTimeout: 30_000,
   keepAliveTimeout: 5_000,

@@ -51,6 +51,19 @@ export class Responder implements ExchangeHost {
     this.startedAtCoarse = ctx.now;
   }
 
+  /** Runs the app for `ex` now, or when --limit-concurrency has a slot for it (admission.ts: it may wait, or be answered 503). */
+  run(ex: Exchange): void {
+    const ctx = this.owner.ctx;
+    if (ctx.admission === null) ex.run(ctx.app);
+    else ctx.admission.enter(ex, this);
+  }
+
+  /** The client is gone: the exchange stops, and its slot (or its place in the queue) is given up. */
+  abort(ex: Exchange): void {
+    ex.abort();
+    this.owner.ctx.admission?.leave(ex);
+  }
+
   /** 100 Continue, at once: the app has started reading a body the client waits to send. */
   sendContinue(): void {
     this.output.send(CONTINUE);
@@ -105,6 +118,7 @@ export class Responder implements ExchangeHost {
   }
 
   exchangeDone(ex: Exchange): void {
+    this.owner.ctx.admission?.leave(ex); // its slot goes to the oldest waiting request
     this.owner.exchangeDone(ex);
   }
 }

@@ -22,6 +22,7 @@ import { StartCache } from "../wsgi/start-response.ts";
 import { ErrorLog } from "../wsgi/error-stream.ts";
 import { ForwardingRules } from "./forwarding.ts";
 import { TrustedProxies } from "./trusted-proxies.ts";
+import { Admission } from "./admission.ts";
 
 const IGNORE: ConnectionHandle = { received() {}, writable() {}, peerFinished() {}, closed() {} };
 /**
@@ -38,6 +39,7 @@ export class ServerCore implements ServerContext {
   readonly errors: ErrorLog;
   readonly parser: RequestHeadParser;
   readonly forwarding: ForwardingRules;
+  readonly admission: Admission | null;
   /** The compiled access-log format, or null when there is no access log. */
   private readonly access: AccessFormat | null;
   readonly accessTimed: boolean;
@@ -85,6 +87,7 @@ export class ServerCore implements ServerContext {
     this.access = o.accessLog === null ? null : compileAccessFormat(o.accessLogFormat, o.pid);
     this.accessTimed = this.access?.timed ?? false;
     this.forwarding = new ForwardingRules(new TrustedProxies(o.forwardedAllowIps), o);
+    this.admission = o.limitConcurrency > 0 ? new Admission(app, o.limitConcurrency, o.backlogRequests) : null;
     this.defaultSite = makeSite(o, { serverName: o.serverName, serverPort: o.serverPort });
     const positive = [o.headTimeout, o.bodyTimeout, o.keepAliveTimeout, o.responseTimeout].filter((t) => t > 0);
     this.tickMs = Math.max(10, Math.min(1000, Math.floor(Math.min(...positive, 4000) / 4)));
@@ -187,6 +190,7 @@ export class ServerCore implements ServerContext {
     if (this.connections.size === 0) this.finishShutdown();
     else {
       this.graceTimer = setTimeout(() => {
+        this.admission?.stop(); // a request still waiting must not start only to be dropped
         for (const c of [...this.connections]) c.abort();
       }, this.options.shutdownTimeout);
     }
