@@ -58,7 +58,8 @@ describe.skipIf(NGINX === null).each(RUNTIMES)("nginx in front of workers (%s)",
       server.proc.kill("SIGHUP");
       await server.waitForStderr(/^tsgi: SIGHUP: generation 1 serving; 2 workers of the previous one draining$/, mark, 30_000);
       const okBefore = running.stats.ok;
-      await pollUntil(() => who(front), () => running.stats.ok > okBefore + 200 && running.stats.answers.at(-1)?.version === "new", "the load through nginx answered by the new code", 30_000);
+      // The probe only paces the poll (the load counts every failure): a reset it meets is not the test's verdict.
+      await pollUntil(() => who(front).catch(() => null), () => running.stats.ok > okBefore + 200 && running.stats.answers.at(-1)?.version === "new", "the load through nginx answered by the new code", 30_000);
       expect(running.stats.answers.at(-1)?.generation).toBe(1);
     } finally {
       const stats = load === undefined ? undefined : await load.stop();
