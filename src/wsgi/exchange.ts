@@ -11,6 +11,7 @@ import type { Application, Body, Chunk, Environ, StartResponse, Write } from "./
 import { type ResponseStart, type StartCache } from "./start-response.ts";
 import { describe, isThenable, toBytes } from "./chunks.ts";
 import { AppBody, type ChunkTaker } from "./app-body.ts";
+import { fileSourceOf } from "./file-wrapper.ts";
 import { statusAllowsBody } from "../http/response-framing.ts";
 import { reasonFor } from "../http/error-response.ts";
 import { ApplicationError, ClientDisconnected, HttpError, errorText } from "../errors.ts";
@@ -62,6 +63,8 @@ export class Exchange implements ChunkTaker {
   /** The Promise the app returned, until it settles: its close(), if it has one, is called when the request ends first. */
   private pending: { close?: unknown } | null = null;
   private readonly isHead: boolean;
+  /** The length of a body wsgi.file_wrapper made from a sized file (its Content-Length when the app gave none), else -1. */
+  private bodyLength = -1;
   readonly startResponse: StartResponse;
   private write: Write | null = null;
   /** Made when first needed (a synchronous app needs none). */
@@ -153,6 +156,7 @@ export class Exchange implements ChunkTaker {
     const isArray = Array.isArray(body);
     const appBody = isArray && typeof (body as { close?: unknown }).close !== "function" ? null : new AppBody(body, this);
     this.body = appBody;
+    if (!isArray) this.bodyLength = fileSourceOf(body)?.size ?? -1;
     if (this.state !== RUNNING) {
       appBody?.close();
       return;
@@ -207,7 +211,7 @@ export class Exchange implements ChunkTaker {
     this.host.progress();
     if (!this.headersSent) {
       try {
-        this.sendHead(null, -1);
+        this.sendHead(null, this.bodyLength);
       } catch (e) {
         this.fail(e);
         return false;
