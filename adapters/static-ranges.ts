@@ -51,8 +51,8 @@ export function parseRange(field: string, size: number): ByteRange[] | typeof UN
     }
     if (!DIGITS.test(a) || (b !== "" && !DIGITS.test(b))) return null;
     const first = Number(a);
+    if (b !== "" && Number(b) < first) return null; // RFC 9110 14.1.1: invalid, so the whole field is ignored
     const last = b === "" ? size - 1 : Number(b);
-    if (last < first) return null; // RFC 9110 14.1.1: invalid, so the whole field is ignored
     if (first >= size) continue; // unsatisfiable on its own
     ranges.push({ first, last: Math.min(last, size - 1) });
   }
