@@ -21,6 +21,8 @@ import { buildEnviron, type ConnectionFacts, type GatewaySettings } from "../wsg
 import { BAD_HEADER, Peer } from "./peer.ts";
 import { type Forwarding, applyForwarding } from "../wsgi/forwarding.ts";
 import { ClientDisconnected, HttpError, errorText } from "../errors.ts";
+import type { FileSource } from "../wsgi/file-wrapper.ts";
+import { sendFileBody } from "./file-body.ts";
 
 const EMPTY = new Uint8Array(0);
 /** Pipelined bytes held while a request is being answered before the socket is paused. */
@@ -279,6 +281,14 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
 
   endBody(): boolean {
     return this.response.finish();
+  }
+
+  get sendsFiles(): boolean {
+    return this.transport.sendFile !== undefined;
+  }
+
+  sendFile(file: FileSource): Promise<boolean> | null {
+    return sendFileBody(this.transport, this.output, this.response, file, this.ctx.options.log, `${this.head!.method} ${this.head!.rawTarget}`);
   }
 
   get blocked(): boolean {

@@ -37,6 +37,10 @@ const fd = openSync(path.join(root, "big.bin"), "w");
 ftruncateSync(fd, BIG);
 for (const at of [0, BIG / 2, BIG - MARK.length]) writeSync(fd, MARK, 0, MARK.length, at);
 closeSync(fd);
+// 1 MiB of a pattern: sent through the runtime's own file path where it has one.
+const pattern = Buffer.alloc(1024 * 1024);
+for (let i = 0; i < pattern.length; i++) pattern[i] = (i * 7 + (i >> 11)) & 0xff;
+writeFileSync(path.join(root, "pattern.bin"), pattern);
 
 const adapter = path.join(ROOT, "adapters/static.ts");
 writeFileSync(
@@ -47,6 +51,7 @@ export default staticFiles(root, { prefix: "/files/", cacheControl: "public, max
 export const withFallback = staticFiles(root, {
   prefix: "/files/",
   fallback: (environ, startResponse) => {
+    if (environ.PATH_INFO === "/mark") environ["wsgi.errors"].write("tsgi-test: mark\\n");
     startResponse("200 OK", [["Content-Type", "text/plain"]]);
     return ["fallback " + environ.PATH_INFO];
   },
@@ -81,7 +86,7 @@ function parts(body: Buffer, boundary: string): [string, string][] {
 
 describe.each(RUNTIMES)("tsgi/static (%s)", (runtime) => {
   const server = useServer(runtime, `${path.join(tmp, "app.ts")}`);
-  const fallback = useServer(runtime, `${path.join(tmp, "app.ts")}:withFallback`);
+  const fallback = useServer(runtime, `${path.join(tmp, "app.ts")}:withFallback`, { args: ["--log-level", "debug"] });
 
   test("a file: type, length, validators, Accept-Ranges; HEAD the same without a body; index files", async () => {
     const c = await RawClient.connect(server().port);
@@ -221,6 +226,38 @@ describe.each(RUNTIMES)("tsgi/static (%s)", (runtime) => {
     const c = await RawClient.connect(fallback().port);
     expect(text(await c.request(get("/api/x")))).toBe("fallback /api/x");
     expect(text(await c.request(get("/files/hello.txt")))).toBe(hello.toString());
+  });
+
+  test("the runtime's own file path where it has one: sendfile(2) on Bun, Deno's resource pipe on Deno; Node reads", async () => {
+    const s = fallback();
+    const mark = s.stderrMark();
+    const c = await RawClient.connect(s.port);
+    const whole = await c.request(get("/files/pattern.bin"));
+    expect(header(whole, "content-length")).toBe(String(pattern.length));
+    expect(whole.body.equals(pattern)).toBe(true);
+    const tail = await c.request(req("/files/pattern.bin", { Range: "bytes=1000000-" }));
+    expect(tail.body.equals(pattern.subarray(1000000))).toBe(true);
+    const middle = await c.request(req("/files/pattern.bin", { Range: "bytes=1000-1999" }));
+    expect(middle.body.equals(pattern.subarray(1000, 2000))).toBe(true);
+    // A pipelined pair: the second response follows the file's bytes exactly.
+    const pair = await c.request(get("/files/pattern.bin") + get("/files/hello.txt"));
+    expect(pair.body.equals(pattern)).toBe(true);
+    expect((await c.readResponse()).body.equals(hello)).toBe(true);
+    await c.request(get("/mark"));
+    await s.waitForStderr(/^tsgi-test: mark$/, mark);
+    const lines = s.stderr().split("\n").slice(mark).filter((l) => l.includes("/files/pattern.bin: ") && l.includes("sent from the file")); // earlier tests' lines may arrive late
+    const full = pattern.length;
+    if (runtime === "node") {
+      // node:net has no sendfile (nor any path from a file to a socket that skips JavaScript): the core reads the file.
+      expect(lines).toEqual([]);
+    } else {
+      const how = runtime === "bun" ? "sendfile\\(2\\)" : "Deno's resource pipe \\(op_pipe\\)";
+      expect(lines[0]).toMatch(new RegExp(`^tsgi: debug: GET /files/pattern.bin: ${full} of ${full} bytes sent from the file, ${full} of them by ${how}$`));
+      // The tail range ends at the end of the file: Deno's pipe can send it; a middle range it cannot (it pipes to EOF).
+      expect(lines.some((l) => l.includes(": 48576 of 48576 bytes sent from the file, 48576 of them by "))).toBe(true);
+      expect(lines.some((l) => l.includes(": 1000 of 1000 bytes"))).toBe(runtime === "bun");
+      expect(lines.filter((l) => l.includes(`${full} of ${full}`))).toHaveLength(2);
+    }
   });
 
   test("a 200 MB file is served whole with flat memory, and ranges of it from deep offsets", async () => {
