@@ -46,6 +46,8 @@ export interface FileSink {
   readonly open: boolean;
   /** Ordinary write (Transport.write). */
   write(data: Uint8Array): boolean;
+  /** Bytes are queued, waiting for the socket (drained() then waits for Bun's drain). */
+  readonly backlogged: boolean;
   /** Resolves once nothing queued is left unsent (at once if nothing is), or the socket closed. */
   drained(): Promise<void>;
 }
@@ -86,9 +88,16 @@ export async function pumpFile(sendfile: Sendfile, fd: number, sink: FileSink, f
       offset[0] = offset[0]! + BigInt(got);
       left -= got;
       sent += got;
-      if (!sink.write(got === piece.length ? piece : piece.subarray(0, got)) && !sink.open) break;
-      await sink.drained();
-      sinceYield = 0;
+      // Refused outright (not queued): the socket is closing, and its close handler will say so.
+      if (!sink.write(got === piece.length ? piece : piece.subarray(0, got)) && !sink.backlogged) break;
+      if (sink.backlogged) {
+        await sink.drained();
+        sinceYield = 0;
+      } else if ((sinceYield += got) >= SLICE) {
+        // sendfile refused for another reason and the socket takes the pieces: still let others run.
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     }
   } finally {
     closeSync(input);

@@ -151,6 +151,11 @@ class BunConnection extends SocketConnection {
     return pumpFile(sendfile, fd, this, file);
   }
 
+  /** For pumpFile: bytes wait in the queue. */
+  get backlogged(): boolean {
+    return this.queue !== null;
+  }
+
   /** For pumpFile: the connection can still send. */
   get open(): boolean {
     return this.state === OPEN;

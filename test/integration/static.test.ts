@@ -4,13 +4,14 @@
 // served with flat memory (the server process's peak RSS, reset with /proc/PID/clear_refs before
 // the download, grows by far less than the file).
 // It must never compare Date values or wait on a clock: waits are for bytes and socket events.
-import { mkdirSync, mkdtempSync, openSync, closeSync, rmSync, symlinkSync, writeFileSync, writeSync, ftruncateSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync, writeSync, ftruncateSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync, brotliCompressSync } from "node:zlib";
 import { afterAll, describe, expect, test } from "vitest";
 import { RawClient, get, header, text } from "../helpers/raw.ts";
 import { ROOT, RUNTIMES, useServer } from "../helpers/server.ts";
+import { pollUntil } from "../helpers/poll.ts";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "tsgi-static-"));
 const root = path.join(tmp, "root");
@@ -259,6 +260,26 @@ describe.each(RUNTIMES)("tsgi/static (%s)", (runtime) => {
       expect(lines.filter((l) => l.includes(`${full} of ${full}`))).toHaveLength(2);
     }
   });
+
+  test("a client that leaves in the middle of a large file: the file is let go, and the server serves on", async () => {
+    const s = server();
+    for (let i = 0; i < 3; i++) {
+      const c = await RawClient.connect(s.port);
+      await c.write(get("/files/big.bin"));
+      await c.waitForBytes(4 * 1024 * 1024);
+      c.destroy();
+    }
+    const c = await RawClient.connect(s.port);
+    expect((await c.request(get("/files/hello.txt"))).body.equals(hello)).toBe(true);
+    // No file handle left open by the abandoned responses (Linux: /proc/PID/fd links).
+    const pid = s.proc.child.pid!;
+    await pollUntil(
+      // Each round is a request to the server (a real wait), then a look at its open files.
+      async () => (await c.request(get("/files/hello.txt"))) && readdirSync(`/proc/${pid}/fd`).filter((f) => { try { return readlinkSync(`/proc/${pid}/fd/${f}`).endsWith("big.bin"); } catch { return false; } }).length,
+      (open) => open === 0,
+      "the abandoned big.bin handles to be closed",
+    );
+  }, 60_000);
 
   test("a 200 MB file is served whole with flat memory, and ranges of it from deep offsets", async () => {
     const s = server();
