@@ -134,7 +134,7 @@ const RUNTIMES = {
   deno: {
     version: () => firstLine(DENO, ["--version"]),
     tsgi: (s, dir, v) => [...DENO_RUN, "--allow-read", path.join(dir, "serve.ts"), ...TSGI_OPTIONS, ...extra(s), app(s.app, v)],
-    native: (s, _dir, v) => [...DENO_RUN, "bench/native/deno.mjs", s.native ?? s.app, v],
+    native: (s, _dir, v) => [...DENO_RUN, ...(s.reads ? ["--allow-read"] : []), "bench/native/deno.mjs", s.native ?? s.app, v],
     bare: (s) => [...DENO_RUN, "bench/bare/deno.mjs", s.bare],
   },
 };

@@ -1,4 +1,4 @@
-// Native Bun baseline: Bun.serve serving one bench app's behaviour (hello | big | upload | stream | hono),
+// Native Bun baseline: Bun.serve serving one bench app's behaviour (hello | big | upload | stream | hono | static),
 // the same bytes as bench/apps/*.ts. Usage: bun bench/native/bun.mjs APP [IDLE_SECONDS [sync|async]]
 // The async variant (bench/apps/async/*.ts; hono is async in both) uses async handlers that build their headers per response.
 // Listens on 127.0.0.1 with an ephemeral port and prints "listening on http://127.0.0.1:PORT".
@@ -8,6 +8,7 @@ import { BIG, HELLO, chunks } from "../lib/payloads.mjs";
 
 const [appName = "hello", idle = "120", variant = "sync"] = process.argv.slice(2);
 const TEXT = { "Content-Type": "text/plain" };
+const STATIC_FILE = new URL("../static/index.html", import.meta.url).pathname;
 
 function streamOf(iterator) {
   return new ReadableStream({
@@ -31,6 +32,8 @@ const handlers = {
   },
   stream: () => new Response(streamOf(chunks()), { headers: TEXT }),
   hono: new Hono().get("/", (c) => c.text("Hello, World!")).fetch,
+  // Bun's own file serving: a Bun.file body (sendfile(2) inside Bun.serve).
+  static: () => new Response(Bun.file(STATIC_FILE)),
 };
 
 const asyncHandlers = {

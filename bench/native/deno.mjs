@@ -9,6 +9,7 @@ import { BIG, HELLO, chunks } from "../lib/payloads.mjs";
 
 const [appName = "hello", variant = "sync"] = Deno.args;
 const TEXT = { "Content-Type": "text/plain" };
+const STATIC_FILE = new URL("../static/index.html", import.meta.url);
 
 function streamOf(iterator) {
   return new ReadableStream({
@@ -32,6 +33,12 @@ const handlers = {
   },
   stream: () => new Response(streamOf(chunks()), { headers: TEXT }),
   hono: new Hono().get("/", (c) => c.text("Hello, World!")).fetch,
+  // Deno's own file serving: a file's readable stream as the body (resource-backed), its size as Content-Length.
+  async static() {
+    const file = await Deno.open(STATIC_FILE);
+    const { size } = await file.stat();
+    return new Response(file.readable, { headers: { "Content-Type": "text/html", "Content-Length": String(size) } });
+  },
 };
 
 const asyncHandlers = {

@@ -7,9 +7,12 @@
 // It must never listen beyond 127.0.0.1 nor do more work than the matching tsgi app.
 import http from "node:http";
 import { once } from "node:events";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import { BIG, HELLO, chunks } from "../lib/payloads.mjs";
 
 const [appName = "hello", idle = "120", variant = "sync", headTimeout] = process.argv.slice(2);
+const STATIC_FILE = new URL("../static/index.html", import.meta.url);
 
 const handlers = {
   hello(_req, res) {
@@ -34,6 +37,12 @@ const handlers = {
     }
     res.end();
   },
+  // Node's own file serving: stat for the length, then fs.createReadStream piped into the response.
+  async static(_req, res) {
+    const { size } = await stat(STATIC_FILE);
+    res.writeHead(200, { "Content-Type": "text/html", "Content-Length": size });
+    createReadStream(STATIC_FILE).pipe(res);
+  },
 };
 
 // The same work as an async function that builds its header object per response (node:http ignores the Promise).
@@ -48,6 +57,7 @@ const asyncHandlers = {
   },
   upload: handlers.upload,
   stream: handlers.stream,
+  static: handlers.static,
 };
 
 const handler = (variant === "async" ? asyncHandlers : handlers)[appName];
