@@ -5,34 +5,34 @@
 // Must never read ahead of what is pulled, never hand out a buffer twice, and never leave the
 // file open once closed.
 
-import type { FileHandle } from "node:fs/promises";
 import type { FileLike } from "../src/wsgi/types.ts";
 import type { ByteRange } from "./static-ranges.ts";
+import type { LazyFile } from "./static-files.ts";
 
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
 
-/** Reads `length` bytes of `fh` from `offset`, `size` at a time; fewer if the file shrank. */
+/** Reads `size` bytes of `fh` from `offset`, a block at a time; fewer if the file shrank. */
 export class FileRange implements FileLike {
   private pos: number;
   private left: number;
-  private closed = false;
+  readonly path: string;
 
   constructor(
-    private readonly fh: FileHandle,
+    private readonly fh: LazyFile,
     readonly offset: number,
     readonly size: number,
-    readonly path: string,
   ) {
     this.pos = offset;
     this.left = size;
+    this.path = fh.path;
   }
 
   async read(size: number): Promise<Uint8Array> {
-    if (this.left === 0 || this.closed) return EMPTY;
+    if (this.left === 0) return EMPTY;
     const want = Math.min(size, this.left);
     const buf = new Uint8Array(want);
-    const { bytesRead } = await this.fh.read(buf, 0, want, this.pos);
+    const bytesRead = await this.fh.read(buf, want, this.pos);
     if (bytesRead === 0) {
       this.left = 0; // the file shrank: the body ends short, and the server closes the connection
       return EMPTY;
@@ -42,10 +42,8 @@ export class FileRange implements FileLike {
     return bytesRead === want ? buf : buf.subarray(0, bytesRead);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.fh.close();
+  close(): Promise<void> {
+    return this.fh.close();
   }
 }
 
@@ -66,7 +64,7 @@ export class MultipartRanges implements FileLike {
   private closed = false;
 
   constructor(
-    private readonly fh: FileHandle,
+    private readonly fh: LazyFile,
     ranges: readonly ByteRange[],
     total: number,
     contentType: string,
@@ -98,7 +96,7 @@ export class MultipartRanges implements FileLike {
         continue;
       }
       const buf = new Uint8Array(want);
-      const { bytesRead } = await this.fh.read(buf, 0, want, piece.first + this.done);
+      const bytesRead = await this.fh.read(buf, want, piece.first + this.done);
       if (bytesRead === 0) return EMPTY; // the file shrank: end short
       this.done += bytesRead;
       return bytesRead === want ? buf : buf.subarray(0, bytesRead);
@@ -106,9 +104,8 @@ export class MultipartRanges implements FileLike {
     return EMPTY;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
     this.closed = true;
-    await this.fh.close();
+    return this.fh.close();
   }
 }

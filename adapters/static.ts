@@ -4,13 +4,14 @@
 // Accept-Encoding, and content types by extension; every other request goes to the fallback
 // application. Files are sent through environ's wsgi.file_wrapper, in blocks, with their size, so
 // a server may send them without reading them (tsgi does where its runtime can).
+// What a path resolves to is remembered for a second (static-files.ts, LOOKUP_TTL_MS).
 // Must never serve a file outside `dir` (see static-path.ts and static-files.ts), and never read
 // a whole file into memory.
 
 import type { Application, Body, Environ, FileLike, FileWrapper, Header, StartResponse } from "../src/wsgi/types.ts";
 import { fileWrapper } from "../src/wsgi/file-wrapper.ts";
 import { type Encoding, chooseEncoding } from "./static-encoding.ts";
-import { Folder, type FoundFile, openFile } from "./static-files.ts";
+import { Folder, type FoundFile, LazyFile } from "./static-files.ts";
 import { NOT_MINE, normalisePrefix, requestedPath } from "./static-path.ts";
 import { UNSATISFIABLE, parseRange } from "./static-ranges.ts";
 import { NOT_MODIFIED, PRECONDITION_FAILED, evaluate, ifRangeHolds, validatorsOf } from "./static-conditional.ts";
@@ -85,31 +86,26 @@ export function staticFiles(dir: string, options: StaticOptions = {}): Applicati
       return plain(startResponse, "404 Not Found", "not found");
     }
     if (typeof verdict === "number") return notMine(environ, startResponse, verdict);
-    const found = await folder.find(verdict, index);
-    if (found === null) return notMine(environ, startResponse, 404);
+    const lookup = await folder.find(verdict, index, precompressed);
+    if (lookup === null) return notMine(environ, startResponse, 404);
+    const found = lookup.file;
     const method = environ.REQUEST_METHOD;
     if (method !== "GET" && method !== "HEAD") return plain(startResponse, "405 Method Not Allowed", "method not allowed", [["Allow", ALLOW]]);
 
     // The representation: the file itself or a precompressed sibling the client accepts.
     let file: FoundFile = found;
     let encoding: Encoding | null = null;
-    let vary = false;
-    if (precompressed) {
-      const siblings = await folder.siblings(found);
-      if (siblings.size > 0) {
-        vary = true;
-        encoding = chooseEncoding(field(environ, "HTTP_ACCEPT_ENCODING"), [...siblings.keys()]);
-        if (encoding !== null) file = siblings.get(encoding)!;
-      }
+    const vary = lookup.siblings.size > 0;
+    if (vary) {
+      encoding = chooseEncoding(field(environ, "HTTP_ACCEPT_ENCODING"), [...lookup.siblings.keys()]);
+      if (encoding !== null) file = lookup.siblings.get(encoding)!;
     }
-    const fh = await openFile(file);
-    if (fh === null) return notMine(environ, startResponse, 404);
+    // Opened when first read: a server that sends the file itself (sendfile) never needs it opened here.
+    const fh = new LazyFile(file.path);
     let handedOver = false;
     try {
-      // What the open file is now (it may have changed since it was found).
-      const st = await fh.stat();
-      const size = st.size;
-      const v = validatorsOf(size, st.mtimeMs, st.ino ?? 0, encoding ?? "");
+      const size = file.size;
+      const v = validatorsOf(size, file.mtimeMs, file.ino, encoding ?? "");
       const type = contentType(found.path, options.types);
       const common: Header[] = [["ETag", v.etag], ["Last-Modified", v.lastModified]];
       if (vary) common.push(["Vary", "Accept-Encoding"]);
@@ -140,12 +136,12 @@ export function staticFiles(dir: string, options: StaticOptions = {}): Applicati
       if (ranges === UNSATISFIABLE) {
         return plain(startResponse, "416 Range Not Satisfiable", "range not satisfiable", [["Content-Range", `bytes */${size}`], ...common]);
       } else if (ranges === null) {
-        body = new FileRange(fh, 0, size, file.path);
+        body = new FileRange(fh, 0, size);
       } else if (ranges.length === 1) {
         const r = ranges[0]!;
         status = "206 Partial Content";
         headers.push(["Content-Range", `bytes ${r.first}-${r.last}/${size}`]);
-        body = new FileRange(fh, r.first, r.last - r.first + 1, file.path);
+        body = new FileRange(fh, r.first, r.last - r.first + 1);
       } else {
         status = "206 Partial Content";
         const boundary = newBoundary();
