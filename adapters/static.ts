@@ -14,7 +14,7 @@ import { type Encoding, chooseEncoding } from "./static-encoding.ts";
 import { Folder, type FoundFile, LazyFile } from "./static-files.ts";
 import { NOT_MINE, normalisePrefix, requestedPath } from "./static-path.ts";
 import { UNSATISFIABLE, parseRange } from "./static-ranges.ts";
-import { NOT_MODIFIED, PRECONDITION_FAILED, evaluate, ifRangeHolds, validatorsOf } from "./static-conditional.ts";
+import { NOT_MODIFIED, PRECONDITION_FAILED, type Validators, evaluate, ifRangeHolds, validatorsOf } from "./static-conditional.ts";
 import { contentType } from "./static-types.ts";
 import { FileRange, MultipartRanges, newBoundary } from "./static-body.ts";
 
@@ -72,6 +72,8 @@ export function staticFiles(dir: string, options: StaticOptions = {}): Applicati
   const precompressed = options.precompressed ?? true;
   const blockSize = options.blockSize ?? DEFAULT_BLOCK;
   const fallback = options.fallback;
+  // Each found file's validators, computed once per lookup (a lookup lives a second).
+  const validators = new WeakMap<FoundFile, Validators>();
 
   const notMine = (environ: Environ, startResponse: StartResponse, status: 400 | 404): Body | Promise<Body> => {
     if (fallback !== undefined) return fallback(environ, startResponse);
@@ -105,7 +107,8 @@ export function staticFiles(dir: string, options: StaticOptions = {}): Applicati
     let handedOver = false;
     try {
       const size = file.size;
-      const v = validatorsOf(size, file.mtimeMs, file.ino, encoding ?? "");
+      let v = validators.get(file);
+      if (v === undefined) validators.set(file, (v = validatorsOf(size, file.mtimeMs, file.ino, encoding ?? "")));
       const type = contentType(found.path, options.types);
       const common: Header[] = [["ETag", v.etag], ["Last-Modified", v.lastModified]];
       if (vary) common.push(["Vary", "Accept-Encoding"]);
