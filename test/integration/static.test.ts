@@ -1,16 +1,20 @@
 // tsgi/static (staticFiles) served by tsgi on bun, deno and node, over real sockets: ranges (single,
 // multiple, unsatisfiable, If-Range), 304s, the precompressed sibling chosen by Accept-Encoding,
-// traversal attempts (each refused, never a byte of the file outside), and a 200 MB sparse file
-// served with flat memory (the server process's peak RSS, reset with /proc/PID/clear_refs before
-// the download, grows by far less than the file).
+// traversal attempts (each refused, never a byte of the file outside), the runtime's own file path
+// where it has one (Bun's sendfile(2), Deno's resource pipe, also over TLS on Deno; Node reads), seen
+// in the --log-level debug line each file sent that way makes, clients that leave mid-file, and a
+// 200 MB sparse file served with flat memory (the server process's peak RSS, reset with
+// /proc/PID/clear_refs before the download, grows by far less than the file).
 // It must never compare Date values or wait on a clock: waits are for bytes and socket events.
 import { mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync, writeSync, ftruncateSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import https from "node:https";
 import path from "node:path";
 import { gzipSync, brotliCompressSync } from "node:zlib";
 import { afterAll, describe, expect, test } from "vitest";
 import { RawClient, get, header, text } from "../helpers/raw.ts";
-import { ROOT, RUNTIMES, useServer } from "../helpers/server.ts";
+import { ROOT, RUNTIMES, startServer, useServer } from "../helpers/server.ts";
 import { pollUntil } from "../helpers/poll.ts";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "tsgi-static-"));
@@ -60,7 +64,23 @@ export const withFallback = staticFiles(root, {
 `,
 );
 
+// A certificate for the TLS case (the file goes through TLS: Bun reads it; Deno's pipe encrypts in Rust).
+execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", path.join(tmp, "server.key"), "-out", path.join(tmp, "server.pem"), "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** GET over HTTPS trusting the test's certificate: status and body. */
+function httpsGet(port: number, target: string): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const r = https.get({ host: "127.0.0.1", port, path: target, ca: readFileSync(path.join(tmp, "server.pem")), agent: false }, (res) => {
+      const parts: Buffer[] = [];
+      res.on("data", (b: Buffer) => parts.push(b));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts) }));
+      res.on("error", reject);
+    });
+    r.on("error", reject);
+  });
+}
 
 const req = (target: string, fields: Record<string, string> = {}, method = "GET"): string =>
   `${method} ${target} HTTP/1.1\r\nHost: a\r\n${Object.entries(fields).map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n`;
@@ -258,6 +278,25 @@ describe.each(RUNTIMES)("tsgi/static (%s)", (runtime) => {
       expect(lines.some((l) => l.includes(": 48576 of 48576 bytes sent from the file, 48576 of them by "))).toBe(true);
       expect(lines.some((l) => l.includes(": 1000 of 1000 bytes"))).toBe(runtime === "bun");
       expect(lines.filter((l) => l.includes(`${full} of ${full}`))).toHaveLength(2);
+    }
+  });
+
+  test("over TLS the file arrives intact: Deno pipes it (encrypted in Rust), Bun and Node read it (sendfile cannot encrypt)", async () => {
+    const s = await startServer(runtime, `${path.join(tmp, "app.ts")}:withFallback`, {
+      args: ["--log-level", "debug", "--certfile", path.join(tmp, "server.pem"), "--keyfile", path.join(tmp, "server.key")],
+      listening: new RegExp(`^tsgi: listening on https://127\\.0\\.0\\.1:(\\d+) \\(${runtime}\\)$`),
+    });
+    try {
+      const res = await httpsGet(s.port, "/files/pattern.bin");
+      expect(res.status).toBe(200);
+      expect(res.body.equals(pattern)).toBe(true);
+      await httpsGet(s.port, "/mark");
+      await s.waitForStderr(/^tsgi-test: mark$/);
+      const lines = s.stderr().split("\n").filter((l) => l.includes("/files/pattern.bin: ") && l.includes("sent from the file"));
+      if (runtime === "deno") expect(lines).toEqual([`tsgi: debug: GET /files/pattern.bin: ${pattern.length} of ${pattern.length} bytes sent from the file, ${pattern.length} of them by Deno's resource pipe (op_pipe)`]);
+      else expect(lines).toEqual([]);
+    } finally {
+      await s.stop();
     }
   });
 
