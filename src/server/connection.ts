@@ -1,44 +1,31 @@
-// One client connection: bytes in, requests out one at a time (pipelined ones wait their turn),
-// the request body through its RequestBody, each response through the connection's ResponseWriter
-// into its Output, keep-alive, and backpressure both ways. Timeouts are judged in timeouts.ts.
+// One client connection: requests taken one at a time from what arrived (intake.ts; pipelined ones
+// wait their turn), each request body through its RequestBody, each response through its Responder
+// into its Output, keep-alive, closing, and backpressure both ways. Timeouts: timeouts.ts.
 // Must never call a runtime API (only its Transport) and never run two exchanges at once.
 
 import type { ConnectionHandle, Transport } from "./transport.ts";
 import type { BusyRequest, ServerContext, TrackedConnection } from "./context.ts";
 import { Output } from "./output.ts";
 import { type TimedConnection, T_DISCARD, T_EXCHANGE, T_HEAD, T_IDLE, type TimerKind, judge } from "./timeouts.ts";
-import { HeadScanner } from "../http/head-scanner.ts";
 import type { RequestHead } from "../http/request-head.ts";
 import { BODY_NONE } from "../http/request-framing.ts";
-import { ResponseWriter } from "../http/response-writer.ts";
-import { CONTINUE } from "../http/error-response.ts";
-import { concat2 } from "../http/bytes.ts";
 import { EMPTY_INPUT } from "../wsgi/input.ts";
 import { type BodyOwner, RequestBody } from "./request-body.ts";
-import { Exchange, type ExchangeHost } from "../wsgi/exchange.ts";
-import type { ResponseStart } from "../wsgi/start-response.ts";
+import { Exchange } from "../wsgi/exchange.ts";
 import { buildEnviron, type ConnectionFacts, type GatewaySettings } from "../wsgi/environ.ts";
-import { BAD_HEADER, Peer } from "./peer.ts";
+import { Peer } from "./peer.ts";
+import { ADDED, BAD_PROXY_HEADER, Intake } from "./intake.ts";
+import { Responder, type ResponderOwner } from "./responder.ts";
 import { type Forwarding, applyForwarding } from "../wsgi/forwarding.ts";
 import { ClientDisconnected, HttpError, errorText } from "../errors.ts";
-import type { FileSource } from "../wsgi/file-wrapper.ts";
-import { sendFileBody } from "./file-body.ts";
 
-const EMPTY = new Uint8Array(0);
 /** Pipelined bytes held while a request is being answered before the socket is paused. */
 const BACKLOG_HIGH_WATER = 64 * 1024;
-const NO_FIELDS: readonly string[] = Object.freeze([]);
 
-export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, TrackedConnection, TimedConnection {
-  private buf: Uint8Array = EMPTY; // received, not yet consumed
-  private readonly scanner = new HeadScanner();
+export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, TrackedConnection, TimedConnection {
+  private readonly intake: Intake;
   private readonly output: Output;
-  private readonly response: ResponseWriter;
-  private head: RequestHead | null = null; // the request being answered
-  /** The response fields the app gave for the request being answered (for the access log). */
-  private responseFields: readonly string[] = NO_FIELDS;
-  /** When the request being answered started (performance.now()), if the access log wants durations. */
-  private startedAt = 0;
+  private readonly responder: Responder;
   exchange: Exchange | null = null;
   /** The request body being read (it outlives the exchange while its unread rest is discarded). */
   body: RequestBody | null = null;
@@ -48,21 +35,15 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   finished = false;
   /** The driver reported the socket closed. */
   gone = false;
-  private peerSentFin = false;
   private readPaused = false;
   private inProcess = false;
   // Timer state, judged by timeouts.ts.
   timer: TimerKind = T_IDLE;
   deadline: number;
   lastProgressAt = 0;
-  /** When the request being answered started (the coarse clock; for the watchdog's report). */
-  private exchangeStartedAt = 0;
   requests = 0;
-  /** Who the client is, and whether its forwarding headers count. */
-  private readonly peer: Peer;
-
   get facts(): ConnectionFacts {
-    return this.peer.facts;
+    return this.intake.peer.facts;
   }
 
   constructor(
@@ -71,9 +52,9 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     facts: ConnectionFacts,
     private readonly site: GatewaySettings,
   ) {
-    this.peer = new Peer(ctx, facts);
+    this.intake = new Intake(new Peer(ctx, facts));
     this.output = new Output(transport, ctx.options.schedule);
-    this.response = new ResponseWriter(this.output, ctx);
+    this.responder = new Responder(this, this.output, transport);
     // A new connection must deliver its first request head within the head timeout.
     this.deadline = ctx.now + ctx.options.headTimeout;
   }
@@ -82,21 +63,16 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
 
   received(bytes: Uint8Array): void {
     if (this.finished) return;
-    this.buf = this.buf.length === 0 ? bytes : concat2(this.buf, bytes);
-    if (this.peer.awaitingHeader) {
-      // The PROXY protocol header comes first; a bad one closes the connection unanswered.
-      const rest = this.peer.takeHeader(this.buf);
-      if (rest === null) return;
-      this.buf = rest.length === 0 ? EMPTY : rest;
-      if (rest === BAD_HEADER) return this.closeTransport();
-    }
-    this.process();
+    // The PROXY protocol header comes first; a bad one closes the connection unanswered.
+    const added = this.intake.add(bytes);
+    if (added === ADDED) this.process();
+    else if (added === BAD_PROXY_HEADER) this.closeTransport();
   }
 
   writable(): void {
     this.output.writable();
     this.lastProgressAt = this.ctx.now; // also after close(): the client is still taking bytes
-    if (this.exchange === null && this.buf.length > 0 && !this.finished) this.process();
+    if (this.exchange === null && this.intake.buf.length > 0 && !this.finished) this.process();
     else this.updateReading();
   }
 
@@ -106,9 +82,9 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
    * incomplete fails with 400, and a head still incomplete is dropped.
    */
   peerFinished(): void {
-    this.peerSentFin = true;
+    this.intake.finReceived = true;
     if (this.finished) return;
-    if (this.peer.awaitingHeader) return this.closeTransport();
+    if (this.intake.peer.awaitingHeader) return this.closeTransport();
     const body = this.body;
     if (body !== null && body.reading) this.bodyCutShort(body);
     if (this.exchange === null) this.process();
@@ -154,10 +130,10 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
       const body = this.body;
       if (body !== null) {
         if (body.reading) {
-          if (this.buf.length > 0 && !this.feedBody(body)) break;
+          if (this.intake.buf.length > 0 && !this.feedBody(body)) break;
           if (body.reading) {
             // A body that began after the client's FIN will never be complete.
-            if (this.peerSentFin) this.bodyCutShort(body);
+            if (this.intake.finReceived) this.bodyCutShort(body);
             break;
           }
         }
@@ -165,8 +141,8 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
       }
       if (this.exchange !== null) break; // the app is answering; later requests wait
       if (this.timer === T_EXCHANGE || this.timer === T_DISCARD) this.setTimer(T_IDLE, this.ctx.options.keepAliveTimeout);
-      if (this.buf.length === 0 && !this.scanner.started) {
-        if (this.peerSentFin) this.closeTransport();
+      if (this.intake.empty) {
+        if (this.intake.finReceived) this.closeTransport();
         break;
       }
       // The client is not taking our responses: answer nothing more until it does (writable() resumes).
@@ -179,82 +155,55 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   /** Parses and starts the next request if its head is complete; false when more bytes are needed. */
   private nextRequest(): boolean {
     const ctx = this.ctx;
-    const parser = ctx.parser;
-    let head = parser.repeated.match(this.buf);
-    let end: number;
-    if (head !== null) end = parser.repeated.length;
-    else {
-      try {
-        end = this.scanner.scan(this.buf, this.buf.length, ctx.options);
-        if (end === -1) {
-          if (this.peerSentFin) this.closeTransport();
-          else if (this.scanner.started && this.timer === T_IDLE && this.requests > 0) this.setTimer(T_HEAD, ctx.options.headTimeout);
-          return false;
-        }
-        head = parser.parse(this.buf, this.scanner.start, end);
-      } catch (e) {
-        this.reject(e);
-        return false;
-      }
-      if (this.scanner.start === 0) parser.repeated.remember(this.buf, end, head);
-    }
+    let head: RequestHead | null;
     let forwarding: Forwarding | null = null;
-    if (head.forwarded) {
-      try {
-        forwarding = this.peer.forwarding(head, this.site.urlScheme);
-      } catch (e) {
-        this.reject(e);
-        return false;
-      }
+    try {
+      head = this.intake.nextHead(ctx.parser, ctx.options);
+      if (head !== null && head.forwarded) forwarding = this.intake.peer.forwarding(head, this.site.urlScheme);
+    } catch (e) {
+      this.reject(e);
+      return false;
     }
-    this.buf = end === this.buf.length ? EMPTY : this.buf.subarray(end);
-    this.scanner.reset();
+    if (head === null) {
+      if (this.intake.finReceived) this.closeTransport();
+      else if (this.intake.headBegun && this.timer === T_IDLE && this.requests > 0) this.setTimer(T_HEAD, ctx.options.headTimeout);
+      return false;
+    }
     this.requests++;
     ctx.requestsStarted++;
     // The body is fed by loop() once the app runs, so what happens never depends on how the bytes arrived.
     const body = head.bodyKind === BODY_NONE ? null : new RequestBody(head, ctx.options, this);
     this.body = body;
     const input = body === null ? EMPTY_INPUT : body.input!;
-    this.head = head;
-    this.response.code = 0;
-    this.responseFields = NO_FIELDS;
-    if (ctx.accessTimed) this.startedAt = performance.now();
-    const env = buildEnviron(head, this.peer.facts, input, ctx.errors, this.site);
+    this.responder.begin(head);
+    const env = buildEnviron(head, this.intake.peer.facts, input, ctx.errors, this.site);
     if (forwarding !== null) applyForwarding(env, forwarding);
-    const ex = new Exchange(this, head, env, ctx.starts);
+    const ex = new Exchange(this.responder, head, env, ctx.starts);
     this.exchange = ex;
     this.setTimer(T_EXCHANGE, 0);
-    this.lastProgressAt = this.exchangeStartedAt = ctx.now;
+    this.lastProgressAt = ctx.now;
     ex.run(ctx.app);
     return true;
   }
 
   /** Feeds buffered bytes to the request body; false when it is malformed or not worth reading (the connection closes). */
   private feedBody(body: RequestBody): boolean {
-    const buf = this.buf;
-    try {
-      const next = body.feed(buf);
-      this.buf = next === buf.length ? EMPTY : buf.subarray(next);
-      this.lastProgressAt = this.ctx.now;
-      if (body.discardedTooMuch) {
-        this.closeTransport();
-        return false;
-      }
-    } catch (e) {
-      // A malformed or oversized body: the app's reads fail with the status; nothing more is read.
-      this.buf = EMPTY;
+    if (!this.intake.feed(body)) {
+      // Malformed or oversized: the app's reads fail with the status (feed() said so); nothing more is read.
       this.closeAfterResponse = true;
-      body.fail(e);
       this.body = null;
       if (this.exchange === null) this.closeTransport(); // discarding after the response: nothing more to say
       return false;
     }
-    return true;
+    this.lastProgressAt = this.ctx.now;
+    if (!body.discardedTooMuch) return true;
+    this.closeTransport();
+    return false;
   }
 
   /** Refuses the request: an error response, then close without reading further. */
   reject(e: unknown): void {
-    if (this.peer.awaitingHeader) return this.closeTransport(); // the PROXY header did not come in time: no answer
+    if (this.intake.peer.awaitingHeader) return this.closeTransport(); // the PROXY header did not come in time: no answer
     const err = e instanceof HttpError ? e : new HttpError(400, "bad request");
     if (!(e instanceof HttpError)) this.ctx.options.log(`tsgi: error: unexpected parser failure: ${String(e)}`);
     this.refuse(err.status, err.detail);
@@ -262,62 +211,19 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
 
   /** reject() without an error object (a timeout: no stack to capture, thousands may expire at once). */
   refuse(status: number, detail: string): void {
-    this.buf = EMPTY;
+    this.intake.clear();
     this.closeAfterResponse = true;
     this.output.queue(this.ctx.errorResponse(status, detail, false)); // closeTransport flushes it
     this.closeTransport();
   }
 
-  // ---- ExchangeHost
-
-  sendHead(start: ResponseStart, known: readonly Uint8Array[] | null, knownLength: number): void {
-    this.responseFields = start.fields;
-    this.response.start(start, this.head!, known, knownLength, this.mayKeepAlive());
-  }
-
-  sendBody(chunk: Uint8Array): boolean {
-    return this.response.write(chunk);
-  }
-
-  endBody(): boolean {
-    return this.response.finish();
-  }
-
-  get sendsFiles(): boolean {
-    return this.transport.sendFile !== undefined;
-  }
-
-  sendFile(file: FileSource): Promise<boolean> | null {
-    return sendFileBody(this.transport, this.output, this.response, file, this.ctx.options.log, `${this.head!.method} ${this.head!.rawTarget}`);
-  }
-
-  get blocked(): boolean {
-    return this.output.blocked;
-  }
-
-  waitWritable(): Promise<void> {
-    return this.output.waitWritable();
-  }
-
-  progress(): void {
-    this.lastProgressAt = this.ctx.now;
-  }
-
-  sendError(status: number, detail: string): void {
-    this.responseFields = NO_FIELDS;
-    this.response.replace(status, this.ctx.errorResponse(status, detail, this.head!.method === "HEAD"));
-  }
-
-  log(line: string): void {
-    this.ctx.options.log(line);
-  }
+  // ---- ResponderOwner
 
   exchangeDone(ex: Exchange): void {
     if (this.exchange !== ex) return;
     this.exchange = null;
-    const response = this.response;
-    this.ctx.logAccess(ex.environ, response.code, response.bytesSent, this.responseFields, this.startedAt);
-    if (!response.keepAlive || ex.broken) this.closeAfterResponse = true;
+    this.responder.logAccess(ex);
+    if (!this.responder.response.keepAlive || ex.broken) this.closeAfterResponse = true;
     const body = this.body;
     if (body !== null && !this.closeAfterResponse) {
       // The app may have left part of its body unread: discard the rest, or give up on the connection.
@@ -334,9 +240,9 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
    * the client's FIN, only while bytes that may hold more requests are buffered: a response that
    * said Connection: close would make the client stop reading before the answers to those.
    */
-  private mayKeepAlive(): boolean {
+  mayKeepAlive(): boolean {
     if (this.closeAfterResponse || this.ctx.shuttingDown) return false;
-    if (this.peerSentFin && this.buf.length === 0) return false;
+    if (this.intake.finReceived && this.intake.buf.length === 0) return false;
     return this.body === null || this.body.keepable;
   }
 
@@ -349,8 +255,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   bodyFirstRead(body: RequestBody): void {
     if (body.expectsContinue && !body.continueSent && this.exchange !== null && !this.exchange.headersSent && !this.finished) {
       body.continueSent = true;
-      this.output.send(CONTINUE);
-      this.output.flush();
+      this.responder.sendContinue();
     }
   }
 
@@ -366,7 +271,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     const body = this.body;
     const pause =
       (body !== null && body.wantsPause) ||
-      ((this.exchange !== null || this.output.full) && (body === null || !body.reading) && this.buf.length > BACKLOG_HIGH_WATER);
+      ((this.exchange !== null || this.output.full) && (body === null || !body.reading) && this.intake.buf.length > BACKLOG_HIGH_WATER);
     if (pause !== this.readPaused) {
       this.readPaused = pause;
       if (pause) this.transport.pauseReading();
@@ -395,7 +300,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
     this.closeAfterResponse = true;
     this.body?.fail(error);
     this.body = null;
-    this.buf = EMPTY;
+    this.intake.clear();
   }
 
   /** The app made no progress: its exchange fails, and we close after the error response. */
@@ -410,7 +315,7 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   }
 
   get headStarted(): boolean {
-    return this.scanner.started || this.buf.length > 0;
+    return this.intake.headStarted;
   }
 
   get transportFull(): boolean {
@@ -422,17 +327,14 @@ export class Connection implements ConnectionHandle, ExchangeHost, BodyOwner, Tr
   }
 
   busyWith(): BusyRequest | null {
-    const head = this.head;
-    if (this.exchange === null || head === null) return null;
-    return { method: head.method, path: head.path, startedAt: this.exchangeStartedAt };
+    return this.exchange === null ? null : this.responder.busyWith();
   }
 
   /** Graceful stop: close now if idle, otherwise after the current response. */
   closeWhenIdle(): void {
     if (this.finished) return;
-    // Accepted but not used yet: its first request may be on the way (the client connected just
-    // before the listener closed, and no client retries on a new connection). It is answered with
-    // Connection: close (shuttingDown); the head timeout closes a connection that sends nothing.
+    // Unused yet: its first request may be on the way (no client retries on a new connection). It is
+    // answered with Connection: close (shuttingDown); the head timeout closes one that sends nothing.
     if (this.requests === 0 && !this.headStarted) return;
     this.closeAfterResponse = true;
     if (this.exchange === null) this.process();

@@ -1,0 +1,123 @@
+// The response side of one connection, as its Exchange sees it (ExchangeHost): the head, body
+// chunks and error responses go through the connection's ResponseWriter into its Output; it keeps
+// what the access log and the watchdog need of the request being answered.
+// Must never decide whether the connection stays open or read request bytes (connection.ts does).
+
+import type { BusyRequest, ServerContext } from "./context.ts";
+import type { Output } from "./output.ts";
+import type { Transport } from "./transport.ts";
+import { sendFileBody } from "./file-body.ts";
+import type { FileSource } from "../wsgi/file-wrapper.ts";
+import { ResponseWriter } from "../http/response-writer.ts";
+import { CONTINUE } from "../http/error-response.ts";
+import type { RequestHead } from "../http/request-head.ts";
+import type { Exchange, ExchangeHost } from "../wsgi/exchange.ts";
+import type { ResponseStart } from "../wsgi/start-response.ts";
+
+const NO_FIELDS: readonly string[] = Object.freeze([]);
+
+/** What the responder needs of its connection. */
+export interface ResponderOwner {
+  readonly ctx: ServerContext;
+  /** When a response last made progress (the response timeout). */
+  lastProgressAt: number;
+  /** Whether the connection may stay open after the response whose head is being sent. */
+  mayKeepAlive(): boolean;
+  exchangeDone(ex: Exchange): void;
+}
+
+export class Responder implements ExchangeHost {
+  readonly response: ResponseWriter;
+  /** The request being answered. */
+  head: RequestHead | null = null;
+  /** The response fields the app gave (for the access log). */
+  private fields: readonly string[] = NO_FIELDS;
+  /** When the request started (performance.now()), if the access log wants durations. */
+  private startedAt = 0;
+  /** When the request started on the coarse clock (the watchdog's report). */
+  private startedAtCoarse = 0;
+
+  constructor(
+    private readonly owner: ResponderOwner,
+    private readonly output: Output,
+    /** Only for sendFile (a file body the driver sends itself, file-body.ts); bytes go through `output`. */
+    private readonly transport: Transport,
+  ) {
+    this.response = new ResponseWriter(output, owner.ctx);
+  }
+
+  /** A new request is being answered. */
+  begin(head: RequestHead): void {
+    const ctx = this.owner.ctx;
+    this.head = head;
+    this.response.code = 0;
+    this.fields = NO_FIELDS;
+    if (ctx.accessTimed) this.startedAt = performance.now();
+    this.startedAtCoarse = ctx.now;
+  }
+
+  /** 100 Continue, at once: the app has started reading a body the client waits to send. */
+  sendContinue(): void {
+    this.output.send(CONTINUE);
+    this.output.flush();
+  }
+
+  /** The access-log line of the exchange that just ended. */
+  logAccess(ex: Exchange): void {
+    const response = this.response;
+    this.owner.ctx.logAccess(ex.environ, response.code, response.bytesSent, this.fields, this.startedAt);
+  }
+
+  busyWith(): BusyRequest | null {
+    const head = this.head;
+    return head === null ? null : { method: head.method, path: head.path, startedAt: this.startedAtCoarse };
+  }
+
+  // ---- ExchangeHost
+
+  sendHead(start: ResponseStart, known: readonly Uint8Array[] | null, knownLength: number): void {
+    this.fields = start.fields;
+    this.response.start(start, this.head!, known, knownLength, this.owner.mayKeepAlive());
+  }
+
+  sendBody(chunk: Uint8Array): boolean {
+    return this.response.write(chunk);
+  }
+
+  endBody(): boolean {
+    return this.response.finish();
+  }
+
+  get sendsFiles(): boolean {
+    return this.transport.sendFile !== undefined;
+  }
+
+  sendFile(file: FileSource): Promise<boolean> | null {
+    return sendFileBody(this.transport, this.output, this.response, file, this.owner.ctx.options.log, `${this.head!.method} ${this.head!.rawTarget}`);
+  }
+
+  get blocked(): boolean {
+    return this.output.blocked;
+  }
+
+  waitWritable(): Promise<void> {
+    return this.output.waitWritable();
+  }
+
+  progress(): void {
+    this.owner.lastProgressAt = this.owner.ctx.now;
+  }
+
+  sendError(status: number, detail: string): void {
+    this.fields = NO_FIELDS;
+    this.response.replace(status, this.owner.ctx.errorResponse(status, detail, this.head!.method === "HEAD"));
+  }
+
+  log(line: string): void {
+    this.owner.ctx.options.log(line);
+  }
+
+  exchangeDone(ex: Exchange): void {
+    this.owner.exchangeDone(ex);
+  }
+}
