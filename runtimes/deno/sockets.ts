@@ -32,6 +32,11 @@ const READ_MAX = 128 * 1024;
  * response timeout (a slow client of a large file is not taken for a stalled one).
  */
 const PIPE_MAX = 16 * 1024 * 1024;
+/**
+ * Smaller files are read by the core: setting up the pipe costs more than reading them (bench
+ * `static`, a 64 KiB file: 0.75x Deno.serve through the pipe, 1.17x read).
+ */
+const PIPE_MIN = 1024 * 1024;
 
 const OPEN = 0; // normal
 const ENDING = 1; // close() called: writing what is queued, then FIN
@@ -157,10 +162,10 @@ export class DenoConnection extends SocketConnection {
    * Sends a file through Deno's resource pipe: the file's readable piped into the connection's
    * writable, both backed by resources, which Deno pumps in Rust (op_pipe) without the bytes
    * entering JavaScript (TLS included: Deno encrypts in Rust). The pipe reads to the end of the
-   * file, so only a stretch that ends there is sent this way, and only up to PIPE_MAX.
+   * file, so only a stretch that ends there is sent this way, and only from PIPE_MIN to PIPE_MAX.
    */
   sendFile(file: FileToSend): Promise<FileSent> | null {
-    if (this.state !== OPEN || file.size > PIPE_MAX || this.conn.writable === undefined) return null;
+    if (this.state !== OPEN || file.size < PIPE_MIN || file.size > PIPE_MAX || this.conn.writable === undefined) return null;
     try {
       const st = deno.statSync(file.path);
       if (!st.isFile || st.size !== file.offset + file.size) return null;

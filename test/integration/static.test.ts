@@ -274,8 +274,9 @@ describe.each(RUNTIMES)("tsgi/static (%s)", (runtime) => {
     } else {
       const how = runtime === "bun" ? "sendfile\\(2\\)" : "Deno's resource pipe \\(op_pipe\\)";
       expect(lines[0]).toMatch(new RegExp(`^tsgi: debug: GET /files/pattern.bin: ${full} of ${full} bytes sent from the file, ${full} of them by ${how}$`));
-      // The tail range ends at the end of the file: Deno's pipe can send it; a middle range it cannot (it pipes to EOF).
-      expect(lines.some((l) => l.includes(": 48576 of 48576 bytes sent from the file, 48576 of them by "))).toBe(true);
+      // Small stretches: Bun sends them with sendfile; Deno reads them (its pipe costs more to set up
+      // below 1 MiB, and it cannot stop before the end of the file).
+      expect(lines.some((l) => l.includes(": 48576 of 48576 bytes sent from the file, 48576 of them by "))).toBe(runtime === "bun");
       expect(lines.some((l) => l.includes(": 1000 of 1000 bytes"))).toBe(runtime === "bun");
       expect(lines.filter((l) => l.includes(`${full} of ${full}`))).toHaveLength(2);
     }
