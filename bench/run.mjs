@@ -138,7 +138,7 @@ const RUNTIMES = {
   deno: {
     version: () => firstLine(DENO, ["--version"]),
     tsgi: (s, dir, v) => [...DENO_RUN, ...(s.denoEnv ? ["--allow-env"] : []), "--allow-read", ...denoWorkers(s, false), path.join(dir, "serve.ts"), ...TSGI_OPTIONS, ...extra(s), app(s.app, v)],
-    native: (s, _dir, v) => (s.nativeScript ? [...DENO_RUN, "--allow-env", "--allow-read", s.nativeScript, IDLE_SECONDS] : [...DENO_RUN, ...denoWorkers(s, true), "bench/native/deno.mjs", s.native ?? s.app, v, ...nativeWorkers(s)]),
+    native: (s, _dir, v) => (s.nativeScript ? [...DENO_RUN, "--allow-env", "--allow-read", s.nativeScript, IDLE_SECONDS] : [...DENO_RUN, ...denoWorkers(s, true), ...(s.reads && !s.workers ? ["--allow-read"] : []), "bench/native/deno.mjs", s.native ?? s.app, v, ...nativeWorkers(s)]),
     bare: (s) => [...DENO_RUN, "bench/bare/deno.mjs", s.bare],
   },
 };

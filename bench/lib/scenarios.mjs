@@ -164,6 +164,16 @@ export const SCENARIOS = [
     wrk: { script: null, args: [] },
   },
   {
+    name: "static",
+    label: "64 KiB file (tsgi/static; native: the runtime's own file serving)",
+    app: "static",
+    bare: "big",
+    // The native Deno server opens the file: it needs --allow-read.
+    reads: true,
+    validate: { request: GET, expected: 1, check: expectBody(BIG) },
+    wrk: { script: null, args: [] },
+  },
+  {
     name: "slow-clients",
     label: "p99 of 8 connections, 2000 slow clients timing out",
     aloneLabel: "p99 of 8 connections, alone",

@@ -1,4 +1,4 @@
-// Native Bun baseline: Bun.serve serving one bench app's behaviour (hello | big | upload | stream | hono),
+// Native Bun baseline: Bun.serve serving one bench app's behaviour (hello | big | upload | stream | hono | static),
 // the same bytes as bench/apps/*.ts. Usage: bun bench/native/bun.mjs APP [IDLE_SECONDS [sync|async]]
 // The async variant (bench/apps/async/*.ts; hono is async in both) uses async handlers that build their headers per response.
 // With --workers=N (the bench's workers scenario): N processes, each with Bun.serve and reusePort on
@@ -13,6 +13,7 @@ const workers = Number(flag("workers") ?? "1");
 const childPort = flag("port");
 const [appName = "hello", idle = "120", variant = "sync"] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const TEXT = { "Content-Type": "text/plain" };
+const STATIC_FILE = new URL("../static/index.html", import.meta.url).pathname;
 
 function streamOf(iterator) {
   return new ReadableStream({
@@ -36,6 +37,8 @@ const handlers = {
   },
   stream: () => new Response(streamOf(chunks()), { headers: TEXT }),
   hono: new Hono().get("/", (c) => c.text("Hello, World!")).fetch,
+  // Bun's own file serving: a Bun.file body (sendfile(2) inside Bun.serve).
+  static: () => new Response(Bun.file(STATIC_FILE)),
 };
 
 const asyncHandlers = {

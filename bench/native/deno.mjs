@@ -15,6 +15,7 @@ const workers = Number(flag("workers") ?? "1");
 const childPort = flag("port");
 const [appName = "hello", variant = "sync"] = Deno.args.filter((a) => !a.startsWith("--"));
 const TEXT = { "Content-Type": "text/plain" };
+const STATIC_FILE = new URL("../static/index.html", import.meta.url);
 
 function streamOf(iterator) {
   return new ReadableStream({
@@ -38,6 +39,12 @@ const handlers = {
   },
   stream: () => new Response(streamOf(chunks()), { headers: TEXT }),
   hono: new Hono().get("/", (c) => c.text("Hello, World!")).fetch,
+  // Deno's own file serving: a file's readable stream as the body (resource-backed), its size as Content-Length.
+  async static() {
+    const file = await Deno.open(STATIC_FILE);
+    const { size } = await file.stat();
+    return new Response(file.readable, { headers: { "Content-Type": "text/html", "Content-Length": String(size) } });
+  },
 };
 
 const asyncHandlers = {

@@ -10,6 +10,8 @@
 import cluster from "node:cluster";
 import http from "node:http";
 import { once } from "node:events";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
 import { BIG, HELLO, chunks } from "../lib/payloads.mjs";
@@ -17,6 +19,7 @@ import { BIG, HELLO, chunks } from "../lib/payloads.mjs";
 const workersArg = process.argv.find((a) => a.startsWith("--workers="));
 const workers = workersArg === undefined ? 1 : Number(workersArg.slice("--workers=".length));
 const [appName = "hello", idle = "120", variant = "sync", headTimeout] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const STATIC_FILE = new URL("../static/index.html", import.meta.url);
 
 const handlers = {
   hello(_req, res) {
@@ -43,6 +46,12 @@ const handlers = {
   },
   // Hono on @hono/node-server: its request listener on node:http, as its serve() sets it up.
   "hono-node": getRequestListener(new Hono().get("/", (c) => c.text("Hello, World!")).fetch),
+  // Node's own file serving: stat for the length, then fs.createReadStream piped into the response.
+  async static(_req, res) {
+    const { size } = await stat(STATIC_FILE);
+    res.writeHead(200, { "Content-Type": "text/html", "Content-Length": size });
+    createReadStream(STATIC_FILE).pipe(res);
+  },
 };
 
 // The same work as an async function that builds its header object per response (node:http ignores the Promise).
@@ -58,6 +67,7 @@ const asyncHandlers = {
   upload: handlers.upload,
   stream: handlers.stream,
   "hono-node": handlers["hono-node"],
+  static: handlers.static,
 };
 
 const handler = (variant === "async" ? asyncHandlers : handlers)[appName];

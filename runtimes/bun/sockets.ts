@@ -20,6 +20,8 @@ import { boundAddress, listenFailure, listenerFor, siteFor } from "../listener.t
 import { type TlsMaterial, subjectText, tlsRefused } from "../tls.ts";
 import { HIGH_WATER, SocketConnection } from "../socket-connection.ts";
 import { STAGING_MAX, StagingPool, joinRuns } from "../gather.ts";
+import type { FileSent, FileToSend } from "../../src/server/transport.ts";
+import { type Sendfile, loadSendfile, pumpFile } from "./sendfile.ts";
 
 const OPEN = 0; // normal
 const ENDING = 1; // close() called: flushing what is queued, then FIN
@@ -38,6 +40,8 @@ interface Shared {
   tls: TlsMaterial | undefined;
   /** The listener's Site: set once Bun.listen returned, before any connection opens. */
   site?: Site;
+  /** sendfile(2) for file bodies (sendfile.ts), null where it cannot be had. */
+  readonly sendfile: Sendfile | null;
 }
 
 class BunConnection extends SocketConnection {
@@ -50,6 +54,8 @@ class BunConnection extends SocketConnection {
   offset = 0;
   queued = 0;
   needDrain = false;
+  /** A file being sent waits for the queue to empty (sendfile.ts). */
+  fileWaiter: (() => void) | null = null;
 
   constructor(
     readonly socket: BunSocket,
@@ -137,6 +143,38 @@ class BunConnection extends SocketConnection {
     return true;
   }
 
+  /** Sends a file with sendfile(2) (plain sockets on Linux); null on TLS or without it. */
+  sendFile(file: FileToSend): Promise<FileSent> | null {
+    const sendfile = this.shared.sendfile;
+    const fd = (this.socket as unknown as { fd?: unknown }).fd;
+    if (sendfile === null || this.shared.tls !== undefined || this.state !== OPEN || typeof fd !== "number" || fd < 0) return null;
+    return pumpFile(sendfile, fd, this, file);
+  }
+
+  /** For pumpFile: bytes wait in the queue. */
+  get backlogged(): boolean {
+    return this.queue !== null;
+  }
+
+  /** For pumpFile: the connection can still send. */
+  get open(): boolean {
+    return this.state === OPEN;
+  }
+
+  /** For pumpFile: resolves once the queue is written (from the drain callback) or the socket is gone. */
+  drained(): Promise<void> {
+    if (this.queue === null || this.state !== OPEN) return Promise.resolve();
+    return new Promise<void>((resolve) => (this.fileWaiter = resolve));
+  }
+
+  /** Releases a file waiting for the queue (drained, or the socket is gone). */
+  wakeFile(): void {
+    const w = this.fileWaiter;
+    if (w === null) return;
+    this.fileWaiter = null;
+    w();
+  }
+
   close(): void {
     if (this.state !== OPEN) return;
     this.state = ENDING;
@@ -179,10 +217,6 @@ class BunConnection extends SocketConnection {
     this.calling = true;
     this.socket.terminate();
     this.calling = false;
-  }
-
-  protected get open(): boolean {
-    return this.state === OPEN;
   }
 
   protected pauseSocket(): void {
@@ -257,6 +291,11 @@ function handlers(core: ServerCore, shared: Shared): SocketHandler<BunConnection
         else conn.deliverWritable(); // progress: the core times a client that stops taking the last bytes
         return;
       }
+      if (flushed && conn.fileWaiter !== null) {
+        conn.wakeFile();
+        conn.deliverWritable(); // progress for the core's response timeout
+        return;
+      }
       if (!flushed || !conn.needDrain) return;
       conn.needDrain = false;
       conn.deliverWritable();
@@ -275,6 +314,7 @@ function handlers(core: ServerCore, shared: Shared): SocketHandler<BunConnection
       conn.state = CLOSED;
       conn.queue = null;
       conn.stopLinger();
+      conn.wakeFile();
       if (conn.calling) queueMicrotask(deliverClosedTask.bind(conn));
       else conn.deliverClosed();
     },
@@ -327,7 +367,7 @@ export async function listen(core: ServerCore, bind: Bind, options: ListenOption
   if (options.backlog !== undefined) core.options.log("tsgi: warning: --backlog is ignored on Bun (Bun.listen has no backlog setting)");
   const material = bind.kind === "tcp" ? options.tls : undefined;
   const tls = material === undefined ? undefined : tlsOptions(material);
-  const shared: Shared = { log: core.options.log, slab: new Slab(), staging: new StagingPool(), tls: material };
+  const shared: Shared = { log: core.options.log, slab: new Slab(), staging: new StagingPool(), tls: material, sendfile: material === undefined ? await loadSendfile() : null };
   const socket = handlers(core, shared);
   const listenTcp = (host: string, port: number, tls: TLSOptions | undefined) =>
     Bun.listen<BunConnection | undefined>({ hostname: host, port, allowHalfOpen: true, socket, tls, ...reusePort(options) });

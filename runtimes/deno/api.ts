@@ -17,6 +17,16 @@ export interface DenoConn {
   close(): void;
   readonly remoteAddr: DenoNetAddr;
   setNoDelay?(noDelay?: boolean): void;
+  /** A resource-backed stream: a resource-backed readable piped into it stays in Rust (op_pipe). */
+  readonly writable?: WritableStream<Uint8Array>;
+}
+
+/** A file opened for reading (Deno.FsFile). */
+export interface DenoReadFile {
+  readonly readable: ReadableStream<Uint8Array>;
+  /** whence 0: from the start. */
+  seek(offset: number, whence: 0): Promise<number>;
+  close(): void;
 }
 
 export interface DenoListener {
@@ -44,12 +54,13 @@ export interface DenoOpenOptions {
 export interface DenoApi {
   openSync(path: string, options: DenoOpenOptions): DenoFile;
   open(path: string, options: DenoOpenOptions): Promise<DenoFile>;
+  open(path: string, options: { read: true }): Promise<DenoReadFile>;
   readonly pid: number;
   listen(options: { hostname: string; port: number; transport?: "tcp"; reusePort?: boolean } | { path: string; transport: "unix" }): DenoListener;
   listenTls(options: { hostname: string; port: number; transport?: "tcp"; cert: string; key: string; alpnProtocols?: string[]; reusePort?: boolean }): DenoListener;
   readonly args: string[];
   cwd(): string;
-  statSync(path: string): { isFile: boolean };
+  statSync(path: string): { isFile: boolean; size: number };
   removeSync(path: string): void;
   readonly stdout: DenoStdStream;
   readonly stderr: DenoStdStream;

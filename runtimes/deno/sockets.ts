@@ -15,6 +15,7 @@ import { type TlsMaterial, TlsError, tlsRefused } from "../tls.ts";
 import { HIGH_WATER, SocketConnection } from "../socket-connection.ts";
 import { STAGING_MAX, StagingPool, fitsStaging, joinRuns } from "../gather.ts";
 import { type DenoConn, type DenoListener, deno } from "./api.ts";
+import type { FileSent, FileToSend } from "../../src/server/transport.ts";
 
 export type { DenoConn } from "./api.ts";
 
@@ -24,6 +25,18 @@ export type { DenoConn } from "./api.ts";
  */
 const READ_MIN = 2048;
 const READ_MAX = 128 * 1024;
+
+/**
+ * Files up to this size go through Deno's resource pipe (sendFile). The pipe reports nothing until
+ * it ends, so a larger file is read by the core instead, whose writes count as progress for the
+ * response timeout (a slow client of a large file is not taken for a stalled one).
+ */
+const PIPE_MAX = 16 * 1024 * 1024;
+/**
+ * Smaller files are read by the core: setting up the pipe costs more than reading them (bench
+ * `static`, a 64 KiB file: 0.75x Deno.serve through the pipe, 1.17x read).
+ */
+const PIPE_MIN = 1024 * 1024;
 
 const OPEN = 0; // normal
 const ENDING = 1; // close() called: writing what is queued, then FIN
@@ -55,6 +68,8 @@ export class DenoConnection extends SocketConnection {
   needDrain = false;
   /** The staging buffer the write in progress comes from. */
   staged: Uint8Array | null = null;
+  /** A file waits for the writes before it to finish. */
+  idleWaiter: (() => void) | null = null;
 
   constructor(
     readonly conn: DenoConn,
@@ -132,6 +147,7 @@ export class DenoConnection extends SocketConnection {
       return;
     }
     this.writing = false;
+    this.wakeIdle();
     if (this.state === ENDING) {
       void this.sendFin();
       return;
@@ -140,6 +156,59 @@ export class DenoConnection extends SocketConnection {
       this.needDrain = false;
       this.deliverWritable();
     }
+  }
+
+  /**
+   * Sends a file through Deno's resource pipe: the file's readable piped into the connection's
+   * writable, both backed by resources, which Deno pumps in Rust (op_pipe) without the bytes
+   * entering JavaScript (TLS included: Deno encrypts in Rust). The pipe reads to the end of the
+   * file, so only a stretch that ends there is sent this way, and only from PIPE_MIN to PIPE_MAX.
+   */
+  sendFile(file: FileToSend): Promise<FileSent> | null {
+    if (this.state !== OPEN || file.size < PIPE_MIN || file.size > PIPE_MAX || this.conn.writable === undefined) return null;
+    try {
+      const st = deno.statSync(file.path);
+      if (!st.isFile || st.size !== file.offset + file.size) return null;
+    } catch {
+      return null;
+    }
+    return this.pipeFile(file);
+  }
+
+  private async pipeFile(file: FileToSend): Promise<FileSent> {
+    const how = "Deno's resource pipe (op_pipe)";
+    if (this.writing) await new Promise<void>((resolve) => (this.idleWaiter = resolve));
+    if (this.state !== OPEN) return { sent: 0, direct: 0, how };
+    this.writing = true; // close() waits for the pipe, as for a write
+    let sent = 0;
+    try {
+      const f = await deno.open(file.path, { read: true });
+      try {
+        if (file.offset > 0) await f.seek(file.offset, 0);
+        await f.readable.pipeTo(this.conn.writable!, { preventClose: true });
+        sent = file.size;
+      } finally {
+        try {
+          f.close(); // the pipe may have closed it already
+        } catch {}
+      }
+    } catch {
+      this.closeSocket(); // part of the file may be out: the response cannot be completed
+      return { sent: 0, direct: 0, how };
+    }
+    this.writing = false;
+    this.wakeIdle();
+    const state: number = this.state; // close() may have come meanwhile
+    if (state === ENDING) void this.sendFin();
+    return { sent, direct: sent, how };
+  }
+
+  /** Releases a file waiting for the writes before it (or for nothing, the connection being gone). */
+  wakeIdle(): void {
+    const w = this.idleWaiter;
+    if (w === null) return;
+    this.idleWaiter = null;
+    w();
   }
 
   /** Reads until EOF, error or close; what each read got is copied out for the core; holds back while paused. */
@@ -220,6 +289,7 @@ export class DenoConnection extends SocketConnection {
     this.state = CLOSED;
     this.queue = null;
     this.stopLinger();
+    this.wakeIdle();
     try {
       this.conn.close();
     } catch {}

@@ -108,6 +108,17 @@ export class ResponseWriter implements AddedFields, BodyState {
     return this.body.write(this, chunk, this.sink);
   }
 
+  /** Whether the next `size` bytes are exactly the rest of a Content-Length body (so a driver may send them itself). */
+  awaits(size: number): boolean {
+    return this.body === LENGTH_WRITER && this.remaining === size && size > 0;
+  }
+
+  /** `n` body bytes went out without passing through here (a file the driver sent itself, see awaits()). */
+  sentElsewhere(n: number): void {
+    this.remaining -= n;
+    this.sent += n;
+  }
+
   /** The body is complete; false when it fell short of its Content-Length. */
   finish(): boolean {
     return this.body.finish(this, this.sink);

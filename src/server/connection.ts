@@ -54,7 +54,7 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
   ) {
     this.intake = new Intake(new Peer(ctx, facts));
     this.output = new Output(transport, ctx.options.schedule);
-    this.responder = new Responder(this, this.output);
+    this.responder = new Responder(this, this.output, transport);
     // A new connection must deliver its first request head within the head timeout.
     this.deadline = ctx.now + ctx.options.headTimeout;
   }

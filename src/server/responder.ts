@@ -5,6 +5,9 @@
 
 import type { BusyRequest, ServerContext } from "./context.ts";
 import type { Output } from "./output.ts";
+import type { Transport } from "./transport.ts";
+import { sendFileBody } from "./file-body.ts";
+import type { FileSource } from "../wsgi/file-wrapper.ts";
 import { ResponseWriter } from "../http/response-writer.ts";
 import { CONTINUE } from "../http/error-response.ts";
 import type { RequestHead } from "../http/request-head.ts";
@@ -37,6 +40,8 @@ export class Responder implements ExchangeHost {
   constructor(
     private readonly owner: ResponderOwner,
     private readonly output: Output,
+    /** Only for sendFile (a file body the driver sends itself, file-body.ts); bytes go through `output`. */
+    private readonly transport: Transport,
   ) {
     this.response = new ResponseWriter(output, owner.ctx);
   }
@@ -94,6 +99,14 @@ export class Responder implements ExchangeHost {
 
   endBody(): boolean {
     return this.response.finish();
+  }
+
+  get sendsFiles(): boolean {
+    return this.transport.sendFile !== undefined;
+  }
+
+  sendFile(file: FileSource): Promise<boolean> | null {
+    return sendFileBody(this.transport, this.output, this.response, file, this.owner.ctx.options.log, `${this.head!.method} ${this.head!.rawTarget}`);
   }
 
   get blocked(): boolean {

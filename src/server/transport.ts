@@ -25,6 +25,32 @@ export interface Transport {
   pauseReading(): void;
   /** Deliver incoming bytes again. Idempotent. */
   resumeReading(): void;
+  /**
+   * Optional: send `file.size` bytes of the file at `file.path` from `file.offset` by the
+   * runtime's own file path (sendfile, a native pipe), after every byte written before. Null when
+   * this connection cannot (TLS, a range the runtime's path cannot end early, no such path): the
+   * core then reads the file itself. Otherwise the core writes nothing until the Promise settles;
+   * it resolves with the bytes sent (fewer than asked when the file shrank or the socket closed),
+   * and never rejects.
+   */
+  sendFile?(file: FileToSend): Promise<FileSent> | null;
+}
+
+/** A stretch of a file on disk, for Transport.sendFile. */
+export interface FileToSend {
+  readonly path: string;
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** What Transport.sendFile did. */
+export interface FileSent {
+  /** Body bytes that went out in all. */
+  readonly sent: number;
+  /** Of those, the bytes that never passed through JavaScript memory. */
+  readonly direct: number;
+  /** How, for the debug log ("sendfile(2)", "Deno's resource pipe"). */
+  readonly how: string;
 }
 
 /** Who is on the other end, as the driver learned it on accept. */

@@ -25,3 +25,13 @@ export function toBytes(chunk: unknown): Uint8Array {
 export function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === "object" || typeof v === "function") && typeof (v as { then?: unknown }).then === "function";
 }
+
+/** The non-empty chunks of an Array body as bytes; throws ApplicationError for a bad chunk. */
+export function bytesOf(body: readonly unknown[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < body.length; i++) {
+    const bytes = toBytes(body[i]);
+    if (bytes.length > 0) out.push(bytes);
+  }
+  return out;
+}

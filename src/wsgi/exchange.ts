@@ -9,8 +9,9 @@
 
 import type { Application, Body, Chunk, Environ, StartResponse, Write } from "./types.ts";
 import { type ResponseStart, type StartCache } from "./start-response.ts";
-import { describe, isThenable, toBytes } from "./chunks.ts";
+import { bytesOf, describe, isThenable, toBytes } from "./chunks.ts";
 import { AppBody, type ChunkTaker } from "./app-body.ts";
+import { type FileSource, fileSourceOf } from "./file-wrapper.ts";
 import { statusAllowsBody } from "../http/response-framing.ts";
 import { reasonFor } from "../http/error-response.ts";
 import { ApplicationError, ClientDisconnected, HttpError, errorText } from "../errors.ts";
@@ -34,6 +35,9 @@ export interface ExchangeHost {
   progress(): void;
   /** An error response instead of the application's (the headers were not sent). */
   sendError(status: number, detail: string): void;
+  /** sendFile(file), once the headers went out with a Content-Length of file.size, sends it (null: cannot); whether all went out. */
+  readonly sendsFiles: boolean;
+  sendFile(file: FileSource): Promise<boolean> | null;
   /** The exchange is over: success, app error, or abort. Called once. */
   exchangeDone(ex: Exchange): void;
   log(line: string): void;
@@ -62,6 +66,7 @@ export class Exchange implements ChunkTaker {
   /** The Promise the app returned, until it settles: its close(), if it has one, is called when the request ends first. */
   private pending: { close?: unknown } | null = null;
   private readonly isHead: boolean;
+  private bodyLength = -1; // a sized wsgi.file_wrapper body's length (its Content-Length when the app gave none)
   readonly startResponse: StartResponse;
   private write: Write | null = null;
   /** Made when first needed (a synchronous app needs none). */
@@ -153,11 +158,14 @@ export class Exchange implements ChunkTaker {
     const isArray = Array.isArray(body);
     const appBody = isArray && typeof (body as { close?: unknown }).close !== "function" ? null : new AppBody(body, this);
     this.body = appBody;
+    const file = isArray ? null : fileSourceOf(body);
+    this.bodyLength = file?.size ?? -1;
     if (this.state !== RUNNING) {
       appBody?.close();
       return;
     }
     try {
+      if (file !== null && file.path !== null && !this.isHead && this.start !== null && this.host.sendsFiles && this.sentFile(file)) return;
       if (isArray) {
         appBody?.takenWhole();
         this.sendArray(body as unknown[]);
@@ -167,6 +175,21 @@ export class Exchange implements ChunkTaker {
     } catch (e) {
       this.fail(e);
     }
+  }
+
+  /** A file body the host sends itself: the headers now, then the file; false when it cannot (the body is pulled, the headers maybe out). */
+  private sentFile(file: FileSource): boolean {
+    this.sendHead(null, file.size); // a throw goes to consume()'s caller: fail()
+    const sending = this.host.sendFile(file);
+    if (sending === null) return false;
+    const done = (complete: boolean) => this.guard(() => {
+      if (this.state !== RUNNING) return;
+      this.broken ||= !complete; // the file shrank or the socket failed: the response is short
+      if (complete) this.ended();
+      else this.end();
+    });
+    sending.then(done, (this.failTask ??= (e) => this.guard(() => this.fail(e))));
+    return true;
   }
 
   /** An Array is the whole body at once: its length is known before the headers go out. */
@@ -207,7 +230,7 @@ export class Exchange implements ChunkTaker {
     this.host.progress();
     if (!this.headersSent) {
       try {
-        this.sendHead(null, -1);
+        this.sendHead(null, this.bodyLength);
       } catch (e) {
         this.fail(e);
         return false;
@@ -323,15 +346,4 @@ export class Exchange implements ChunkTaker {
       this.closeFailed(e);
     }
   }
-
-}
-
-/** The non-empty chunks of an Array body as bytes; throws ApplicationError for a bad chunk. */
-function bytesOf(body: readonly unknown[]): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < body.length; i++) {
-    const bytes = toBytes(body[i]);
-    if (bytes.length > 0) out.push(bytes);
-  }
-  return out;
 }

@@ -60,6 +60,17 @@ export interface ErrorStream {
 export interface FileLike {
   read(size: number): Uint8Array | Promise<Uint8Array>;
   close?(): void | Promise<void>;
+  /**
+   * How many bytes `read` gives in all, when known: the response then gets a `Content-Length` of
+   * it when the application set none.
+   */
+  readonly size?: number;
+  /**
+   * The file the bytes come from, when they are `size` bytes of a file on disk from `offset` (0 when
+   * absent): a server may then send them from the file itself (sendfile) instead of calling `read`.
+   */
+  readonly path?: string;
+  readonly offset?: number;
 }
 
 /** `environ["wsgi.file_wrapper"]`: turns a file-like object into a Body read in blocks. */

@@ -14,7 +14,7 @@
 //   /slow [n, ms]     n chunks, one every ms milliseconds (a response longer than the timeouts)
 //   /big [id, total, chunk]  a large streamed body; progress recorded per id
 //   /progress [id]    JSON {produced, done, finalised} for that id
-//   /file-wrapper [size, block]  wsgi.file_wrapper over a file-like object serving `size` bytes
+//   /file-wrapper [size, block, sized]  wsgi.file_wrapper over a file-like object serving `size` bytes (saying so with `sized`)
 //                     (byte i = i % 251); its close() logs "tsgi-test: file closed"
 //   /pattern [size, seed]  one known body of `size` bytes, byte i = (i * 7 + seed) % 251
 //   /pattern-stream [size, chunk, seed]  the same bytes from an async generator, in chunks of
@@ -157,6 +157,8 @@ const app: Application = (environ, startResponse) => {
       const block = q.get("block");
       let at = 0;
       const file = {
+        // ?sized: the file-like object says its size (the response then has a Content-Length).
+        size: q.has("sized") ? size : undefined,
         read(n: number): Uint8Array {
           const len = Math.max(0, Math.min(n, size - at));
           const out = new Uint8Array(len);

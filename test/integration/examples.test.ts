@@ -1,8 +1,9 @@
 // The examples in examples/ served by every runtime: hello.ts compiled ONCE with esbuild to one .js
 // file that all three runtimes serve byte-identically (Date value aside), and environ.ts, stream.ts,
-// upload.ts, router.ts and express.ts answering as their comments say.
+// upload.ts, router.ts, express.ts and static.ts answering as their comments say.
 // It must never edit the examples, and never compare Date values.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
@@ -42,6 +43,7 @@ describe.each(RUNTIMES)("examples (%s)", (runtime) => {
   const stream = useServer(runtime, "examples/stream.ts");
   const upload = useServer(runtime, "examples/upload.ts");
   const router = useServer(runtime, "examples/router.ts");
+  const staticSite = useServer(runtime, "examples/static.ts");
 
   test("environ.ts lists the keys sorted, one `key = value` line each", async () => {
     const c = await RawClient.connect(environ().port);
@@ -91,6 +93,19 @@ describe.each(RUNTIMES)("examples (%s)", (runtime) => {
     const head = await c.request(get("/hello/Ada").replace(/^GET/, "HEAD"), { head: true });
     expect(head.status).toBe(200);
     expect(header(head, "content-length")).toBe(header(hello, "content-length"));
+  });
+
+  test("static.ts: examples/public/ under /static/ (index, gzip sibling, 304), the app everywhere else", async () => {
+    const c = await RawClient.connect(staticSite().port);
+    const index = await c.request(get("/static/"));
+    expect(header(index, "content-type")).toBe("text/html; charset=utf-8");
+    expect(index.body.equals(readFileSync(path.join(ROOT, "examples/public/index.html")))).toBe(true);
+    const gz = await c.request("GET /static/css/site.css HTTP/1.1\r\nHost: h\r\nAccept-Encoding: gzip\r\n\r\n");
+    expect(header(gz, "content-encoding")).toBe("gzip");
+    expect(gunzipSync(gz.body).equals(readFileSync(path.join(ROOT, "examples/public/css/site.css")))).toBe(true);
+    const again = await c.request(`GET /static/css/site.css HTTP/1.1\r\nHost: h\r\nIf-None-Match: ${header(gz, "etag")}\r\nAccept-Encoding: gzip\r\n\r\n`);
+    expect(again.status).toBe(304);
+    expect(text(await c.request(get("/hello")))).toBe("Hello from the app behind the static files: /hello\n");
   });
 });
 

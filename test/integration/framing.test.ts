@@ -186,6 +186,19 @@ describe.each(RUNTIMES)("response framing (%s)", (runtime) => {
     await s.waitForStderr(/^tsgi-test: file closed$/, mark);
   });
 
+  test("wsgi.file_wrapper: a file-like object that says its size gives a Content-Length; one that does not goes chunked", async () => {
+    const c = await RawClient.connect(server().port);
+    const sized = await c.request(get("/file-wrapper?size=100000&block=8192&sized"));
+    expect(sized.framing).toBe("length");
+    expect(header(sized, "content-length")).toBe("100000");
+    expect(sized.body.every((b, i) => b === i % 251)).toBe(true);
+    const unsized = await c.request(get("/file-wrapper?size=1000"));
+    expect(unsized.framing).toBe("chunked");
+    const head = await c.request("HEAD /file-wrapper?size=5000&sized HTTP/1.1\r\nHost: a\r\n\r\n", { head: true });
+    expect(header(head, "content-length")).toBe("5000");
+    expect(head.body.length).toBe(0);
+  });
+
   test("a few empty lines before the request line are ignored", async () => {
     const c = await RawClient.connect(server().port);
     const res = await c.request("\r\n\r\nGET /blank HTTP/1.1\r\nHost: a\r\n\r\n");
