@@ -65,6 +65,11 @@ export function readTls(files: TlsFiles): TlsMaterial {
 }
 
 /** The error for key and certificate text the runtime's TLS refused. */
+/** What Node's and Bun's TLS listeners both take for `material` (each adds ALPN in its own form). */
+export function listenerTls(material: TlsMaterial): { key: string; cert: string; ca: string | undefined; requestCert: boolean; rejectUnauthorized: boolean } {
+  return { key: material.key, cert: material.cert, ca: material.ca, requestCert: material.certReqs !== "none", rejectUnauthorized: material.certReqs === "required" };
+}
+
 export function tlsRefused(err: unknown): TlsError {
   const why = err instanceof Error ? err.message : String(err);
   return new TlsError(`the certificate or key cannot be used: ${why.split("\n")[0]}`);

@@ -17,7 +17,7 @@ import { Slab } from "../../src/http/bytes.ts";
 import type { Bind } from "../bind.ts";
 import type { ListenOptions, Listener } from "../driver.ts";
 import { boundAddress, listenFailure, listenerFor, siteFor } from "../listener.ts";
-import { type TlsMaterial, subjectText, tlsRefused } from "../tls.ts";
+import { type TlsMaterial, listenerTls, subjectText, tlsRefused } from "../tls.ts";
 import { HIGH_WATER, SocketConnection } from "../socket-connection.ts";
 import { STAGING_MAX, StagingPool, joinRuns } from "../gather.ts";
 import type { FileSent, FileToSend } from "../../src/server/transport.ts";
@@ -337,14 +337,7 @@ function reusePort(options: ListenOptions): object {
 
 /** Bun.listen's tls option for our settings; bad key or certificate text is a TlsError. */
 function tlsOptions(material: TlsMaterial): TLSOptions {
-  const options: TLSOptions = {
-    key: material.key,
-    cert: material.cert,
-    ca: material.ca,
-    requestCert: material.certReqs !== "none",
-    rejectUnauthorized: material.certReqs === "required",
-    ALPNProtocols: encodeAlpn(material.alpn),
-  };
+  const options: TLSOptions = { ...listenerTls(material), ALPNProtocols: encodeAlpn(material.alpn) };
   try {
     // Bun.listen refuses bad text too, but in words that cannot be told from an address error.
     createSecureContext({ key: material.key, cert: material.cert, ca: material.ca });

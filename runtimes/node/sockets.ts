@@ -11,7 +11,7 @@ import { Slab } from "../../src/http/bytes.ts";
 import type { Bind } from "../bind.ts";
 import type { ListenOptions, Listener } from "../driver.ts";
 import { boundAddress, listenFailure, listenerFor, siteFor } from "../listener.ts";
-import { type TlsMaterial, subjectText, tlsRefused } from "../tls.ts";
+import { type TlsMaterial, listenerTls, subjectText, tlsRefused } from "../tls.ts";
 import { HIGH_WATER, SocketConnection } from "../socket-connection.ts";
 import { joinRuns, joinedIfSmall } from "../gather.ts";
 
@@ -160,14 +160,7 @@ function secured(core: ServerCore, socket: TLSSocket, slab: Slab, site: Site, ma
 
 /** The secure context options of `material`, checked by making one; bad key or certificate text is a TlsError. */
 function contextOptions(material: TlsMaterial): TlsOptions {
-  const options: TlsOptions = {
-    key: material.key,
-    cert: material.cert,
-    ca: material.ca,
-    requestCert: material.certReqs !== "none",
-    rejectUnauthorized: material.certReqs === "required",
-    ALPNProtocols: [...material.alpn],
-  };
+  const options: TlsOptions = { ...listenerTls(material), ALPNProtocols: [...material.alpn] };
   try {
     createSecureContext(options);
   } catch (err) {
