@@ -13,7 +13,6 @@ import { EMPTY_INPUT } from "../wsgi/input.ts";
 import { type BodyOwner, RequestBody } from "./request-body.ts";
 import { Exchange } from "../wsgi/exchange.ts";
 import { buildEnviron, type ConnectionFacts, type GatewaySettings } from "../wsgi/environ.ts";
-import { Peer } from "./peer.ts";
 import { ADDED, BAD_PROXY_HEADER, Intake } from "./intake.ts";
 import { Responder, type ResponderOwner } from "./responder.ts";
 import { type Forwarding, applyForwarding } from "../wsgi/forwarding.ts";
@@ -43,7 +42,7 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
   lastProgressAt = 0;
   requests = 0;
   get facts(): ConnectionFacts {
-    return this.intake.peer.facts;
+    return this.intake.facts;
   }
 
   constructor(
@@ -52,7 +51,7 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
     facts: ConnectionFacts,
     private readonly site: GatewaySettings,
   ) {
-    this.intake = new Intake(new Peer(ctx, facts));
+    this.intake = new Intake(ctx, facts);
     this.output = new Output(transport, ctx.options.schedule);
     this.responder = new Responder(this, this.output, transport);
     // A new connection must deliver its first request head within the head timeout.
@@ -84,7 +83,7 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
   peerFinished(): void {
     this.intake.finReceived = true;
     if (this.finished) return;
-    if (this.intake.peer.awaitingHeader) return this.closeTransport();
+    if (this.intake.awaitingProxyHeader) return this.closeTransport();
     const body = this.body;
     if (body !== null && body.reading) this.bodyCutShort(body);
     if (this.exchange === null) this.process();
@@ -159,7 +158,7 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
     let forwarding: Forwarding | null = null;
     try {
       head = this.intake.nextHead(ctx.parser, ctx.options);
-      if (head !== null && head.forwarded) forwarding = this.intake.peer.forwarding(head, this.site.urlScheme);
+      if (head !== null && head.forwarded) forwarding = this.intake.forwarding(ctx, head, this.site.urlScheme);
     } catch (e) {
       this.reject(e);
       return false;
@@ -176,7 +175,7 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
     this.body = body;
     const input = body === null ? EMPTY_INPUT : body.input!;
     this.responder.begin(head);
-    const env = buildEnviron(head, this.intake.peer.facts, input, ctx.errors, this.site);
+    const env = buildEnviron(head, this.intake.facts, input, ctx.errors, this.site);
     if (forwarding !== null) applyForwarding(env, forwarding);
     const ex = new Exchange(this.responder, head, env, ctx.starts);
     this.exchange = ex;
@@ -203,7 +202,7 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
 
   /** Refuses the request: an error response, then close without reading further. */
   reject(e: unknown): void {
-    if (this.intake.peer.awaitingHeader) return this.closeTransport(); // the PROXY header did not come in time: no answer
+    if (this.intake.awaitingProxyHeader) return this.closeTransport(); // the PROXY header did not come in time: no answer
     const err = e instanceof HttpError ? e : new HttpError(400, "bad request");
     if (!(e instanceof HttpError)) this.ctx.options.log(`tsgi: error: unexpected parser failure: ${String(e)}`);
     this.refuse(err.status, err.detail);
@@ -223,7 +222,7 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
     if (this.exchange !== ex) return;
     this.exchange = null;
     this.responder.logAccess(ex);
-    if (!this.responder.response.keepAlive || ex.broken) this.closeAfterResponse = true;
+    if (!this.responder.keepAlive || ex.broken) this.closeAfterResponse = true;
     const body = this.body;
     if (body !== null && !this.closeAfterResponse) {
       // The app may have left part of its body unread: discard the rest, or give up on the connection.

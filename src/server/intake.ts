@@ -7,7 +7,10 @@ import { HeadScanner } from "../http/head-scanner.ts";
 import type { RequestHead, RequestHeadParser } from "../http/request-head.ts";
 import type { HeadLimits } from "../http/limits.ts";
 import { concat2 } from "../http/bytes.ts";
-import { BAD_HEADER, type Peer } from "./peer.ts";
+import { BAD_HEADER, Peer } from "./peer.ts";
+import type { ServerContext } from "./context.ts";
+import type { ConnectionFacts } from "../wsgi/environ.ts";
+import type { Forwarding } from "../wsgi/forwarding.ts";
 import type { RequestBody } from "./request-body.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -20,20 +23,47 @@ export const AWAITING_PROXY_HEADER = 1;
 export const BAD_PROXY_HEADER = 2;
 export type AddResult = typeof ADDED | typeof AWAITING_PROXY_HEADER | typeof BAD_PROXY_HEADER;
 
-export class Intake {
+/** It extends the head scanner, so a connection has one object for both. */
+export class Intake extends HeadScanner {
   /** Received, not yet consumed. */
   buf: Uint8Array = EMPTY;
-  private readonly scanner = new HeadScanner();
   /** The client sent its FIN: nothing more will arrive. */
   finReceived = false;
 
-  /** Who sent the bytes, and whether its forwarding headers count. */
-  constructor(readonly peer: Peer) {}
+  /**
+   * Who sent the bytes, and whether its forwarding headers count: made at once when a PROXY header
+   * may come first, else only when a request carries forwarding headers (an idle connection has none).
+   */
+  private peer: Peer | null;
+
+  constructor(
+    ctx: ServerContext,
+    private readonly socketFacts: ConnectionFacts,
+  ) {
+    super();
+    this.peer = ctx.options.proxyProtocol !== "off" ? new Peer(ctx, socketFacts) : null;
+  }
+
+  /** The client as the socket or a PROXY header names it. */
+  get facts(): ConnectionFacts {
+    return this.peer === null ? this.socketFacts : this.peer.facts;
+  }
+
+  /** A PROXY protocol header must still come before anything else. */
+  get awaitingProxyHeader(): boolean {
+    return this.peer !== null && this.peer.awaitingHeader;
+  }
+
+  /** What the forwarding fields of `head` change, if its peer is trusted (Peer.forwarding). Throws HttpError(400). */
+  forwarding(ctx: ServerContext, head: RequestHead, scheme: string): Forwarding | null {
+    return (this.peer ??= new Peer(ctx, this.socketFacts)).forwarding(head, scheme);
+  }
 
   add(bytes: Uint8Array): AddResult {
     this.buf = this.buf.length === 0 ? bytes : concat2(this.buf, bytes);
-    if (!this.peer.awaitingHeader) return ADDED;
-    const rest = this.peer.takeHeader(this.buf);
+    const peer = this.peer;
+    if (peer === null || !peer.awaitingHeader) return ADDED;
+    const rest = peer.takeHeader(this.buf);
     if (rest === null) return AWAITING_PROXY_HEADER;
     this.buf = rest.length === 0 ? EMPTY : rest;
     return rest === BAD_HEADER ? BAD_PROXY_HEADER : ADDED;
@@ -41,17 +71,17 @@ export class Intake {
 
   /** Bytes of a request head (or of anything) are waiting. */
   get headStarted(): boolean {
-    return this.scanner.started || this.buf.length > 0;
+    return this.started || this.buf.length > 0;
   }
 
   /** Nothing waits: no byte buffered, no head begun. */
   get empty(): boolean {
-    return this.buf.length === 0 && !this.scanner.started;
+    return this.buf.length === 0 && !this.started;
   }
 
   /** The head scanner has seen a byte of the next request line (empty lines before it do not count). */
   get headBegun(): boolean {
-    return this.scanner.started;
+    return this.started;
   }
 
   /**
@@ -64,13 +94,13 @@ export class Intake {
     let end: number;
     if (head !== null) end = parser.repeated.length;
     else {
-      end = this.scanner.scan(buf, buf.length, limits);
+      end = this.scan(buf, buf.length, limits);
       if (end === -1) return null;
-      head = parser.parse(buf, this.scanner.start, end);
-      if (this.scanner.start === 0) parser.repeated.remember(buf, end, head);
+      head = parser.parse(buf, this.start, end);
+      if (this.start === 0) parser.repeated.remember(buf, end, head);
     }
     this.buf = end === buf.length ? EMPTY : buf.subarray(end);
-    this.scanner.reset();
+    this.reset();
     return head;
   }
 

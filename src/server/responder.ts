@@ -1,6 +1,7 @@
-// The response side of one connection, as its Exchange sees it (ExchangeHost): the head, body
-// chunks and error responses go through the connection's ResponseWriter into its Output; it keeps
-// what the access log and the watchdog need of the request being answered.
+// The response side of one connection, as its Exchange sees it (ExchangeHost): the connection's
+// ResponseWriter (it extends it, so a connection has one object for both) sends the head, body
+// chunks and error responses into its Output; it keeps what the access log and the watchdog need of
+// the request being answered.
 // Must never decide whether the connection stays open or read request bytes (connection.ts does).
 
 import type { BusyRequest, ServerContext } from "./context.ts";
@@ -26,8 +27,7 @@ export interface ResponderOwner {
   exchangeDone(ex: Exchange): void;
 }
 
-export class Responder implements ExchangeHost {
-  readonly response: ResponseWriter;
+export class Responder extends ResponseWriter implements ExchangeHost {
   /** The request being answered. */
   head: RequestHead | null = null;
   /** The response fields the app gave (for the access log). */
@@ -43,14 +43,14 @@ export class Responder implements ExchangeHost {
     /** Only for sendFile (a file body the driver sends itself, file-body.ts); bytes go through `output`. */
     private readonly transport: Transport,
   ) {
-    this.response = new ResponseWriter(output, owner.ctx);
+    super(output, owner.ctx);
   }
 
   /** A new request is being answered. */
   begin(head: RequestHead): void {
     const ctx = this.owner.ctx;
     this.head = head;
-    this.response.code = 0;
+    this.code = 0;
     this.fields = NO_FIELDS;
     if (ctx.accessTimed) this.startedAt = performance.now();
     this.startedAtCoarse = ctx.now;
@@ -77,8 +77,7 @@ export class Responder implements ExchangeHost {
 
   /** The access-log line of the exchange that just ended. */
   logAccess(ex: Exchange): void {
-    const response = this.response;
-    this.owner.ctx.logAccess(ex.environ, response.code, response.bytesSent, this.fields, this.startedAt);
+    this.owner.ctx.logAccess(ex.environ, this.code, this.bytesSent, this.fields, this.startedAt);
   }
 
   busyWith(): BusyRequest | null {
@@ -90,15 +89,15 @@ export class Responder implements ExchangeHost {
 
   sendHead(start: ResponseStart, known: readonly Uint8Array[] | null, knownLength: number): void {
     this.fields = start.fields;
-    this.response.start(start, this.head!, known, knownLength, this.owner.mayKeepAlive());
+    this.start(start, this.head!, known, knownLength, this.owner.mayKeepAlive());
   }
 
   sendBody(chunk: Uint8Array): boolean {
-    return this.response.write(chunk);
+    return this.write(chunk);
   }
 
   endBody(): boolean {
-    return this.response.finish();
+    return this.finish();
   }
 
   get sendsFiles(): boolean {
@@ -106,7 +105,7 @@ export class Responder implements ExchangeHost {
   }
 
   sendFile(file: FileSource): Promise<boolean> | null {
-    return sendFileBody(this.transport, this.output, this.response, file, this.owner.ctx.options.log, `${this.head!.method} ${this.head!.rawTarget}`);
+    return sendFileBody(this.transport, this.output, this, file, this.owner.ctx.options.log, `${this.head!.method} ${this.head!.rawTarget}`);
   }
 
   get blocked(): boolean {
@@ -123,7 +122,7 @@ export class Responder implements ExchangeHost {
 
   sendError(status: number, detail: string): void {
     this.fields = NO_FIELDS;
-    this.response.replace(status, this.owner.ctx.errorResponse(status, detail, this.head!.method === "HEAD"));
+    this.replace(status, this.owner.ctx.errorResponse(status, detail, this.head!.method === "HEAD"));
   }
 
   log(line: string): void {
