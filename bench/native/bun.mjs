@@ -5,53 +5,21 @@
 // the same port (the first picks it and starts the others with --port=PORT).
 // Listens on 127.0.0.1 with an ephemeral port and prints "listening on http://127.0.0.1:PORT".
 // It must never listen beyond 127.0.0.1 nor do more work than the matching tsgi app.
-import { Hono } from "hono";
-import { BIG, HELLO, chunks } from "../lib/payloads.mjs";
+import { asyncFetchHandlers, fetchHandlers } from "./fetch-handlers.mjs";
 
 const flag = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const workers = Number(flag("workers") ?? "1");
 const childPort = flag("port");
 const [appName = "hello", idle = "120", variant = "sync"] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
-const TEXT = { "Content-Type": "text/plain" };
 const STATIC_FILE = new URL("../static/index.html", import.meta.url).pathname;
 
-function streamOf(iterator) {
-  return new ReadableStream({
-    async pull(controller) {
-      const next = await iterator.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    cancel() {
-      return iterator.return();
-    },
-  });
-}
-
 const handlers = {
-  hello: () => new Response(HELLO, { headers: TEXT }),
-  big: () => new Response(BIG, { headers: TEXT }),
-  async upload(request) {
-    const body = await request.arrayBuffer();
-    return new Response(String(body.byteLength), { headers: TEXT });
-  },
-  stream: () => new Response(streamOf(chunks()), { headers: TEXT }),
-  hono: new Hono().get("/", (c) => c.text("Hello, World!")).fetch,
+  ...fetchHandlers,
   // Bun's own file serving: a Bun.file body (sendfile(2) inside Bun.serve).
   static: () => new Response(Bun.file(STATIC_FILE)),
 };
 
-const asyncHandlers = {
-  hello: async () => new Response(HELLO, { headers: { "Content-Type": "text/plain" } }),
-  big: async () => new Response(BIG, { headers: { "Content-Type": "text/plain" } }),
-  async upload(request) {
-    const body = await request.arrayBuffer();
-    return new Response(String(body.byteLength), { headers: { "Content-Type": "text/plain" } });
-  },
-  stream: async () => new Response(streamOf(chunks()), { headers: { "Content-Type": "text/plain" } }),
-};
-
-const fetch = (variant === "async" ? asyncHandlers[appName] : undefined) ?? handlers[appName];
+const fetch = (variant === "async" ? asyncFetchHandlers[appName] : undefined) ?? handlers[appName];
 if (!fetch) {
   console.error(`unknown app ${appName}`);
   process.exit(2);
