@@ -9,6 +9,7 @@ import path from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { RawClient, get, header, text } from "../helpers/raw.ts";
+import { expectSharedRoutes } from "../helpers/example-routes.ts";
 import { ROOT, RUNTIMES, type Runtime, type Server, startServer, useServer } from "../helpers/server.ts";
 
 describe("examples/hello.ts compiled once, served by bun, deno and node", () => {
@@ -117,13 +118,7 @@ describe.each(RUNTIMES)("examples/express.ts (%s)", (runtime) => {
     const c = await RawClient.connect(server().port);
     const home = await c.request(get("/"));
     expect([home.status, header(home, "content-type"), header(home, "content-length"), text(home)]).toEqual([200, "text/plain; charset=utf-8", "27", "Hello from Express on tsgi!"]);
-    const hello = await c.request(get("/hello/world"));
-    expect([hello.status, header(hello, "content-type"), text(hello)]).toEqual([200, "application/json; charset=utf-8", '{"hello":"world"}']);
-    const body = '{"a":1}';
-    const echo = await c.request(`POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
-    expect(text(echo)).toBe('{"received":{"a":1}}');
-    const count = await c.request(get("/count"));
-    expect([count.framing, text(count)]).toEqual(["chunked", "1\n2\n3\n4\n5\n"]);
+    await expectSharedRoutes(c, "application/json; charset=utf-8");
     c.destroy();
   });
 });
