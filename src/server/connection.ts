@@ -165,7 +165,7 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
     }
     if (head === null) {
       if (this.intake.finReceived) this.closeTransport();
-      else if (this.intake.headBegun && this.timer === T_IDLE && this.requests > 0) this.setTimer(T_HEAD, ctx.options.headTimeout);
+      else if (this.intake.started && this.timer === T_IDLE && this.requests > 0) this.setTimer(T_HEAD, ctx.options.headTimeout);
       return false;
     }
     this.requests++;

@@ -79,11 +79,6 @@ export class Intake extends HeadScanner {
     return this.buf.length === 0 && !this.started;
   }
 
-  /** The head scanner has seen a byte of the next request line (empty lines before it do not count). */
-  get headBegun(): boolean {
-    return this.started;
-  }
-
   /**
    * The next request head, consumed from the buffer; null when more bytes are needed. Throws
    * HttpError for a head that is malformed or over the limits.
