@@ -11,6 +11,10 @@ import express from "express";
 import { fromNodeHandler } from "../dist/adapters/node.js";
 
 const ROUNDS = Number(process.argv[2] ?? 7);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || process.argv.length > 3) {
+  console.error("usage: node bench/node-objects.mjs [ROUNDS] (a positive integer, default 7)");
+  process.exit(2);
+}
 const PER_ROUND = 20_000;
 const input = { read: async () => new Uint8Array(0) };
 const environ = () => ({

@@ -23,3 +23,17 @@ describe.each(["node", "bun", "deno"] as const)("differential fuzzing (%s)", (ru
     expect(out).toMatch(new RegExp(`^differential: ${COUNT} inputs per runtime, ${line![1]} disagreements in ${classes} classes \\(seed 13\\)$`, "m"));
   }, 240_000);
 });
+
+describe("the fuzz command's usage", () => {
+  test.each([
+    [["--help"], 0, /^usage: npm run fuzz -- \[--count N\]/m],
+    [["--differential", "--help"], 0, /^usage: npm run fuzz -- --differential \[--count N\]/m],
+    [["--bogus"], 2, /^fuzz: unknown argument --bogus$/m],
+    [["--differential", "--bogus"], 2, /^fuzz: unknown argument --bogus$/m],
+  ] as const)("%j exits %i with one line and the usage", async (args, code, text) => {
+    const p = new Proc(BUN, ["test/fuzz/long.ts", ...args]);
+    const exit = await p.waitExit(30_000).finally(() => p.kill());
+    expect(exit.code).toBe(code);
+    expect(code === 0 ? p.stdout.text : p.stderr.text).toMatch(text);
+  });
+});

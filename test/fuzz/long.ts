@@ -9,6 +9,11 @@
 // It must never change what is checked (engine.ts does that) or hide a failure.
 import { type Failure, Rng, check, nextCase, show, shrink, watchUnhandledRejections } from "./engine.ts";
 
+const USAGE = [
+  "usage: npm run fuzz -- [--count N] [--seed S] [--from I] [--keep-going] [--no-shrink]",
+  "       npm run fuzz -- --differential --help   (the differential mode's options)",
+].join("\n");
+
 interface Args {
   count: number;
   seed: number;
@@ -34,8 +39,11 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--from") args.from = num();
     else if (a === "--keep-going") args.keepGoing = true;
     else if (a === "--no-shrink") args.shrink = false;
-    else {
-      console.error(`fuzz: unknown argument ${a}\nusage: bun test/fuzz/long.ts [--count N] [--seed S] [--from I] [--keep-going] [--no-shrink]`);
+    else if (a === "-h" || a === "--help") {
+      console.log(USAGE);
+      process.exit(0);
+    } else {
+      console.error(`fuzz: unknown argument ${a}\n${USAGE}`);
       process.exit(2);
     }
   }

@@ -30,8 +30,11 @@ interface Args {
   shrinkMs: number;
 }
 
+const USAGE =
+  "usage: npm run fuzz -- --differential [--count N] [--seed S] [--only node,bun,deno] [--parallel P] [--idle MS] [--no-shrink] [--shrink-ms MS] [--examples N]";
+
 function usage(msg: string): never {
-  console.error(`fuzz: ${msg}\nusage: bun test/fuzz/long.ts --differential [--count N] [--seed S] [--only node,bun,deno] [--parallel P] [--idle MS] [--no-shrink] [--shrink-ms MS] [--examples N]`);
+  console.error(`fuzz: ${msg}\n${USAGE}`);
   process.exit(2);
 }
 
@@ -45,6 +48,10 @@ function parseArgs(argv: string[]): Args {
       return v;
     };
     if (a === "--differential") continue;
+    else if (a === "-h" || a === "--help") {
+      console.log(USAGE);
+      process.exit(0);
+    }
     else if (a === "--count") args.count = num();
     else if (a === "--seed") args.seed = num() >>> 0;
     else if (a === "--parallel") args.parallel = Math.max(1, num());
