@@ -143,12 +143,13 @@ class ResponseBody implements AsyncIterableIterator<Uint8Array> {
     this.started = true;
     const res = await this.response;
     if (!(res instanceof Response)) throw new TypeError(`the fetch handler returned ${describe(res)}, not a Response`);
+    // The headers first: Bun drops a Blob body's Content-Type from them once `body` has been read.
+    const { list, hasLength } = headersOf(res.headers);
     const body = res.body;
     if (this.state === CLOSED) {
       if (body !== null) void body.cancel().catch(() => {});
       return DONE;
     }
-    const { list, hasLength } = headersOf(res.headers);
     const status = statusText(res.status, res.statusText);
     if (body === null) {
       this.state = ENDED;

@@ -5,19 +5,19 @@
 // named), and never wait with sleeps.
 import { createHash, randomBytes } from "node:crypto";
 import { expect } from "vitest";
-import { RawClient, get, text, type HttpResponse } from "./raw.ts";
+import { type HttpResponse, type ParseOptions, RawClient, get, text } from "./raw.ts";
 import { pollUntil } from "./poll.ts";
 
 /** A server to compare, by the name a failed comparison shows. */
 export type Target = { name: string; port: number };
 
 /** Each target's answer to `request` on a fresh connection, reduced by `pick`, by target name. */
-export async function askEach(targets: readonly Target[], request: string | Uint8Array, pick: (res: HttpResponse) => object): Promise<Record<string, object>> {
+export async function askEach(targets: readonly Target[], request: string | Uint8Array, pick: (res: HttpResponse) => object, opts: ParseOptions = {}): Promise<Record<string, object>> {
   const out: Record<string, object> = {};
   for (const t of targets) {
     const c = await RawClient.connect(t.port);
     try {
-      out[t.name] = pick(await c.request(request));
+      out[t.name] = pick(await c.request(request, opts));
     } finally {
       c.destroy();
     }
