@@ -13,6 +13,7 @@ import { HeaderNames, requestFrom } from "./fetch-request.ts";
 import { LazyRequest } from "./lazy-request.ts";
 import { statusText } from "./reasons.ts";
 import { HOP_BY_HOP } from "./hop-by-hop.ts";
+import { wholeBody } from "./response-bytes.ts";
 import { describe } from "../src/wsgi/chunks.ts";
 
 /** The second argument of the handler: the peer (Deno.serve's shape) and the environ itself. */
@@ -73,6 +74,26 @@ function headersOf(headers: Headers): { list: Header[]; hasLength: boolean } {
   return { list, hasLength };
 }
 
+/** What the handler gave, once it is known to be a Response. */
+function checked(res: unknown): Response {
+  if (!(res instanceof Response)) throw new TypeError(`the fetch handler returned ${describe(res)}, not a Response`);
+  return res;
+}
+
+/**
+ * Starts the response of a Response whose body is none or was given whole (response-bytes.ts) and
+ * gives its chunks as an Array (the server frames it with its Content-Length, as Bun.serve and
+ * Deno.serve send such a body); undefined, having started nothing, when its body must be read as a
+ * stream. Reads no stream and makes no Promise.
+ */
+function answerWhole(res: Response, startResponse: StartResponse): Uint8Array[] | undefined {
+  const whole = wholeBody(res);
+  if (whole === undefined) return undefined;
+  const { list } = headersOf(res.headers);
+  startResponse(statusText(res.status, res.statusText), list);
+  return whole === null || whole.length === 0 ? [] : [whole];
+}
+
 const RUNNING = 0;
 const ENDED = 1;
 const CLOSED = 2;
@@ -127,7 +148,16 @@ class ResponseBody implements AsyncIterableIterator<Uint8Array> {
    * object, which streams the rest.
    */
   async settle(): Promise<Uint8Array[] | ResponseBody> {
-    const first = await this.begin(false);
+    const res = checked(await this.response);
+    if (this.state !== CLOSED) {
+      const chunks = answerWhole(res, this.startResponse);
+      if (chunks !== undefined) {
+        this.started = true;
+        this.state = ENDED;
+        return chunks;
+      }
+    }
+    const first = await this.begin(false, res);
     if (this.state === ENDED && this.pending === null) {
       if (!first.done) this.queue.unshift(first.value);
       const chunks = this.queue;
@@ -139,10 +169,9 @@ class ResponseBody implements AsyncIterableIterator<Uint8Array> {
   }
 
   /** Waits for the Response, starts the response, and gives the first chunk. */
-  private async begin(count = true): Promise<IteratorResult<Uint8Array>> {
+  private async begin(count = true, settled?: Response): Promise<IteratorResult<Uint8Array>> {
     this.started = true;
-    const res = await this.response;
-    if (!(res instanceof Response)) throw new TypeError(`the fetch handler returned ${describe(res)}, not a Response`);
+    const res = settled ?? checked(await this.response);
     const body = res.body;
     if (this.state === CLOSED) {
       if (body !== null) void body.cancel().catch(() => {});
@@ -221,7 +250,13 @@ export function fromFetch(handler: FetchHandler, options: FromFetchOptions = {})
     }
     const remote = environ.REMOTE_ADDR;
     const info: FetchInfo = { remoteAddr: { transport: remote === "" ? "unix" : "tcp", hostname: remote, port: Number(environ.REMOTE_PORT) || 0 }, environ };
-    const body = new ResponseBody(handler(request, info), startResponse, abort);
+    const response = handler(request, info);
+    // A Response at once with a body given whole: answered now, no Promise (the request cannot be cut short any more).
+    if (response instanceof Response) {
+      const chunks = answerWhole(response, startResponse);
+      if (chunks !== undefined) return chunks;
+    }
+    const body = new ResponseBody(response, startResponse, abort);
     // The server calls the Promise's close() when the request ends before it settles (docs/interface.md section 8).
     const settled = body.settle() as Promise<Uint8Array[] | ResponseBody> & { close?: () => void };
     settled.close = () => body.close();

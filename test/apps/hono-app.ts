@@ -85,6 +85,31 @@ hono.post("/faithful", async (c) => {
     bodyUsed: r.bodyUsed,
   });
 });
+/** Responses whose body is given whole in each way fetch allows (and two that are not: a Blob, form data). */
+const bodies: Record<string, () => Response> = {
+  text: () => new Response("h\u00e9llo \u{1F600} \uD800 end"),
+  bytes: () => new Response(new Uint8Array([104, 105, 0, 255])),
+  buffer: () => new Response(new Uint8Array([1, 2, 3, 4]).buffer),
+  view: () => new Response(new DataView(new Uint8Array([9, 8, 7, 6, 5]).buffer, 1, 3)),
+  empty: () => new Response(""),
+  none: () => new Response(null, { status: 200 }),
+  json: () => Response.json({ a: [1, "two"] }),
+  status: () => new Response("made", { status: 201, statusText: "Made", headers: { "x-kind": "status" } }),
+  blob: () => new Response(new Blob(["from a blob"])),
+  params: () => new Response(new URLSearchParams("a=1&b=two")),
+  length: () => new Response("sized", { headers: { "content-length": "5" } }),
+};
+hono.get("/bodies/:kind", (c) => bodies[c.req.param("kind")]!());
+hono.get("/bodies-async/:kind", async (c) => {
+  await Promise.resolve();
+  return bodies[c.req.param("kind")]!();
+});
+/** A Response whose body was already read: no server can send it. */
+hono.get("/used-body", async () => {
+  const r = new Response("once");
+  await r.text();
+  return r;
+});
 hono.notFound((c) => c.text("no such page", 404));
 
 export default fromFetch(hono.fetch);
