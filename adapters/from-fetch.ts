@@ -10,7 +10,7 @@
 
 import type { Application, Environ, Header, StartResponse } from "../src/wsgi/types.ts";
 import { HeaderNames, requestFrom } from "./fetch-request.ts";
-import { LazyRequest } from "./lazy-request.ts";
+import { LAZY_FAITHFUL, LazyRequest } from "./lazy-request.ts";
 import { statusText } from "./reasons.ts";
 import { HOP_BY_HOP } from "./hop-by-hop.ts";
 import { wholeBody } from "./response-bytes.ts";
@@ -27,8 +27,9 @@ export type FetchHandler = (request: Request, info: FetchInfo) => Response | Pro
 export interface FromFetchOptions {
   /**
    * Hand the handler a Request that is built only when it touches more than `url` and `method`
-   * (lazy-request.ts): faster for handlers that route on the URL; one known gap: on Bun,
-   * `new Request(request, init)` takes only the URL from it. Off by default.
+   * (lazy-request.ts): faster for handlers that route on the URL. On by default where the runtime
+   * cannot tell it from a Request (Node, Deno); off by default on Bun, where
+   * `new Request(request, init)` takes only the URL from it. `false` always builds the Request.
    */
   lazyRequest?: boolean;
 }
@@ -235,11 +236,11 @@ class ResponseBody implements AsyncIterableIterator<Uint8Array> {
 export function fromFetch(handler: FetchHandler, options: FromFetchOptions = {}): Application {
   if (typeof handler !== "function") throw new TypeError("fromFetch(handler): handler must be a function (request, info) => Response");
   const names = new HeaderNames();
-  const lazy = options.lazyRequest === true;
+  const lazy = options.lazyRequest ?? LAZY_FAITHFUL;
   return (environ, startResponse) => {
     let request: Request;
     let abort: () => void;
-    if (lazy) {
+    if (lazy && LazyRequest.fits(environ)) {
       const r = new LazyRequest(environ, names);
       request = r as unknown as Request;
       abort = () => LazyRequest.abort(r);

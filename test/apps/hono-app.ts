@@ -1,6 +1,7 @@
 // A Hono app for the fetch adapter tests: routes with params, JSON in and out, a streamed response,
 // an upload hashed as it arrives, and an endless stream whose request.signal says when the client
-// left. Served through tsgi by fromFetch (the default export; `lazy` with the lazy Request) and
+// left. Served through tsgi by fromFetch (the default export; `lazy` with the lazy Request, `eager`
+// with the real one) and
 // natively by hono-native.ts.
 // It must never use anything of tsgi but the default export's fromFetch.
 import { createHash } from "node:crypto";
@@ -75,6 +76,7 @@ hono.post("/faithful", async (c) => {
   return c.json({
     isRequest: r instanceof Request,
     tag: Object.prototype.toString.call(r),
+    ctor: r.constructor === Request,
     method: r.method,
     target: new URL(r.url).pathname + new URL(r.url).search,
     header: r.headers.get("x-test"),
@@ -110,8 +112,11 @@ hono.get("/used-body", async () => {
   await r.text();
   return r;
 });
+hono.all("/any", (c) => c.text(`${c.req.method} ${c.req.url}`));
 hono.notFound((c) => c.text("no such page", 404));
 
 export default fromFetch(hono.fetch);
-/** The same through the lazy Request. */
+/** The same through the lazy Request (the default on Node and Deno). */
 export const lazy = fromFetch(hono.fetch, { lazyRequest: true });
+/** The same through a real Request built for every request (the default on Bun). */
+export const eager = fromFetch(hono.fetch, { lazyRequest: false });
