@@ -8,7 +8,7 @@
 // Must never buffer a streamed body, never touch a runtime API, and never abort the signal of a
 // request that was answered in full.
 
-import type { Application, Environ, Header, StartResponse } from "../src/wsgi/types.ts";
+import type { Application, Chunk, Environ, Header, StartResponse } from "../src/wsgi/types.ts";
 import { HeaderNames, requestFrom } from "./fetch-request.ts";
 import { LAZY_FAITHFUL, LazyRequest } from "./lazy-request.ts";
 import { statusText } from "./reasons.ts";
@@ -87,7 +87,7 @@ function checked(res: unknown): Response {
  * Deno.serve send such a body); undefined, having started nothing, when its body must be read as a
  * stream. Reads no stream and makes no Promise.
  */
-function answerWhole(res: Response, startResponse: StartResponse): Uint8Array[] | undefined {
+function answerWhole(res: Response, startResponse: StartResponse): Chunk[] | undefined {
   const whole = wholeBody(res);
   if (whole === undefined) return undefined;
   const { list } = headersOf(res.headers);
@@ -148,7 +148,7 @@ class ResponseBody implements AsyncIterableIterator<Uint8Array> {
    * was whole at once (the server then frames it as any Array, with its Content-Length), else this
    * object, which streams the rest.
    */
-  async settle(): Promise<Uint8Array[] | ResponseBody> {
+  async settle(): Promise<Chunk[] | ResponseBody> {
     const res = checked(await this.response);
     if (this.state !== CLOSED) {
       const chunks = answerWhole(res, this.startResponse);
@@ -259,7 +259,7 @@ export function fromFetch(handler: FetchHandler, options: FromFetchOptions = {})
     }
     const body = new ResponseBody(response, startResponse, abort);
     // The server calls the Promise's close() when the request ends before it settles (docs/interface.md section 8).
-    const settled = body.settle() as Promise<Uint8Array[] | ResponseBody> & { close?: () => void };
+    const settled = body.settle() as Promise<Chunk[] | ResponseBody> & { close?: () => void };
     settled.close = () => body.close();
     return settled;
   };

@@ -7,8 +7,6 @@
 // Must never read, lock or cancel a body stream, never touch a runtime API, and never answer for a
 // body already used (the caller's stream path then fails as a fetch server does).
 
-const encoder = new TextEncoder();
-
 type Slots = Record<symbol, unknown>;
 /** A body given whole, null for no body at all, undefined when unknown (a stream, a Blob, form data, a body already used). */
 type Source = string | Uint8Array | null | undefined;
@@ -18,16 +16,32 @@ function slot(res: Response, name: string): symbol | undefined {
   return Object.getOwnPropertySymbols(res).find((s) => s.description === name);
 }
 
+/**
+ * Whether a body stream of Node's was read or cancelled (its `[kState].disturbed`, what
+ * `res.bodyUsed` asks for at a few times the cost); `res.bodyUsed` itself where that slot is not found.
+ */
+function disturbedCheck(): (res: Response, stream: unknown) => boolean {
+  const probe = new ReadableStream();
+  const kState = Object.getOwnPropertySymbols(probe).find((s) => s.description === "kState");
+  const slots = probe as unknown as Slots;
+  if (kState === undefined || typeof (slots[kState] as { disturbed?: unknown } | undefined)?.disturbed !== "boolean") return (res) => res.bodyUsed;
+  return (res, stream) => {
+    const state = typeof stream === "object" && stream !== null ? ((stream as Slots)[kState] as { disturbed?: unknown } | undefined) : undefined;
+    return state === undefined ? res.bodyUsed : state.disturbed !== false;
+  };
+}
+
 /** undici (Node): `res[state].body` is `{ stream, source, length }`; source a string or a Uint8Array copy for bytes. */
 function undiciSource(state: symbol): (res: Response) => Source {
+  const disturbed = disturbedCheck();
   return (res) => {
     const s = (res as unknown as Slots)[state] as { body?: { source?: unknown } | null } | undefined;
     if (s === undefined) return undefined;
-    const body = s.body;
+    const body = s.body as { source?: unknown; stream?: unknown } | null | undefined;
     if (body === null || body === undefined) return null; // undici leaves it undefined for new Response(null)
-    const source = body?.source;
+    const source = body.source;
     if (typeof source !== "string" && !(source instanceof Uint8Array)) return undefined;
-    return res.bodyUsed ? undefined : source;
+    return disturbed(res, body.stream) ? undefined : source;
   };
 }
 
@@ -66,6 +80,8 @@ function probe(): ((res: Response) => Source) | null {
     void text.headers;
     const bytes = new Response(new Uint8Array([1, 2, 3]));
     const stream = new Response(new ReadableStream());
+    const cancelled = new Response("cancelled");
+    void cancelled.body!.cancel();
     const seen = candidate(text);
     const seenBytes = candidate(bytes);
     const fine =
@@ -73,6 +89,7 @@ function probe(): ((res: Response) => Source) | null {
       seenBytes instanceof Uint8Array &&
       seenBytes.join() === "1,2,3" &&
       candidate(stream) === undefined &&
+      candidate(cancelled) === undefined &&
       candidate(new Response(null)) === null;
     return fine ? candidate : null;
   } catch {
@@ -83,13 +100,12 @@ function probe(): ((res: Response) => Source) | null {
 const sourceOf = probe();
 
 /**
- * The whole body of a Response as bytes when the runtime shows it was given whole, null when it has
- * no body, undefined when that cannot be known without its stream (call after reading `res.headers`).
+ * The whole body of a Response when the runtime shows it was given whole: bytes, or a string (a body
+ * chunk the server sends as UTF-8, as the Response would); null when it has no body, undefined when
+ * that cannot be known without its stream (call after reading `res.headers`).
  */
-export function wholeBody(res: Response): Uint8Array | null | undefined {
-  if (sourceOf === null) return undefined;
-  const source = sourceOf(res);
-  return typeof source === "string" ? encoder.encode(source) : source;
+export function wholeBody(res: Response): Uint8Array | string | null | undefined {
+  return sourceOf === null ? undefined : sourceOf(res);
 }
 
 /** Whether this runtime's whole bodies can be read without their stream (for tests). */

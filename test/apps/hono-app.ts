@@ -112,6 +112,14 @@ hono.get("/used-body", async () => {
   await r.text();
   return r;
 });
+/** A Response whose body was read (its reader released): only the rest, nothing, can be sent. */
+hono.get("/read-then-released", async () => {
+  const r = new Response("all of it");
+  const reader = r.body!.getReader();
+  await reader.read();
+  reader.releaseLock();
+  return r;
+});
 hono.all("/any", (c) => c.text(`${c.req.method} ${c.req.url}`));
 hono.notFound((c) => c.text("no such page", 404));
 
