@@ -8,11 +8,12 @@
 // Must never buffer a streamed body, never touch a runtime API, and never abort the signal of a
 // request that was answered in full.
 
-import type { Application, Environ, Header, StartResponse } from "../src/wsgi/types.ts";
+import type { Application, Chunk, Environ, Header, StartResponse } from "../src/wsgi/types.ts";
 import { HeaderNames, requestFrom } from "./fetch-request.ts";
-import { LazyRequest } from "./lazy-request.ts";
+import { LAZY_FAITHFUL, LazyRequest } from "./lazy-request.ts";
 import { statusText } from "./reasons.ts";
 import { HOP_BY_HOP } from "./hop-by-hop.ts";
+import { wholeBody } from "./response-bytes.ts";
 import { describe } from "../src/wsgi/chunks.ts";
 
 /** The second argument of the handler: the peer (Deno.serve's shape) and the environ itself. */
@@ -26,8 +27,9 @@ export type FetchHandler = (request: Request, info: FetchInfo) => Response | Pro
 export interface FromFetchOptions {
   /**
    * Hand the handler a Request that is built only when it touches more than `url` and `method`
-   * (lazy-request.ts): faster for handlers that route on the URL; one known gap: on Bun,
-   * `new Request(request, init)` takes only the URL from it. Off by default.
+   * (lazy-request.ts): faster for handlers that route on the URL. On by default where the runtime
+   * cannot tell it from a Request (Node, Deno); off by default on Bun, where
+   * `new Request(request, init)` takes only the URL from it. `false` always builds the Request.
    */
   lazyRequest?: boolean;
 }
@@ -71,6 +73,26 @@ function headersOf(headers: Headers): { list: Header[]; hasLength: boolean } {
   });
   if (cookies) for (const c of headers.getSetCookie()) list.push(["set-cookie", c]);
   return { list, hasLength };
+}
+
+/** What the handler gave, once it is known to be a Response. */
+function checked(res: unknown): Response {
+  if (!(res instanceof Response)) throw new TypeError(`the fetch handler returned ${describe(res)}, not a Response`);
+  return res;
+}
+
+/**
+ * Starts the response of a Response whose body is none or was given whole (response-bytes.ts) and
+ * gives its chunks as an Array (the server frames it with its Content-Length, as Bun.serve and
+ * Deno.serve send such a body); undefined, having started nothing, when its body must be read as a
+ * stream. Reads no stream and makes no Promise.
+ */
+function answerWhole(res: Response, startResponse: StartResponse): Chunk[] | undefined {
+  const whole = wholeBody(res);
+  if (whole === undefined) return undefined;
+  const { list } = headersOf(res.headers);
+  startResponse(statusText(res.status, res.statusText), list);
+  return whole === null || whole.length === 0 ? [] : [whole];
 }
 
 const RUNNING = 0;
@@ -126,8 +148,17 @@ class ResponseBody implements AsyncIterableIterator<Uint8Array> {
    * was whole at once (the server then frames it as any Array, with its Content-Length), else this
    * object, which streams the rest.
    */
-  async settle(): Promise<Uint8Array[] | ResponseBody> {
-    const first = await this.begin(false);
+  async settle(): Promise<Chunk[] | ResponseBody> {
+    const res = checked(await this.response);
+    if (this.state !== CLOSED) {
+      const chunks = answerWhole(res, this.startResponse);
+      if (chunks !== undefined) {
+        this.started = true;
+        this.state = ENDED;
+        return chunks;
+      }
+    }
+    const first = await this.begin(false, res);
     if (this.state === ENDED && this.pending === null) {
       if (!first.done) this.queue.unshift(first.value);
       const chunks = this.queue;
@@ -139,10 +170,9 @@ class ResponseBody implements AsyncIterableIterator<Uint8Array> {
   }
 
   /** Waits for the Response, starts the response, and gives the first chunk. */
-  private async begin(count = true): Promise<IteratorResult<Uint8Array>> {
+  private async begin(count = true, settled?: Response): Promise<IteratorResult<Uint8Array>> {
     this.started = true;
-    const res = await this.response;
-    if (!(res instanceof Response)) throw new TypeError(`the fetch handler returned ${describe(res)}, not a Response`);
+    const res = settled ?? checked(await this.response);
     // The headers first: Bun drops a Blob body's Content-Type from them once `body` has been read.
     const { list, hasLength } = headersOf(res.headers);
     const body = res.body;
@@ -207,11 +237,11 @@ class ResponseBody implements AsyncIterableIterator<Uint8Array> {
 export function fromFetch(handler: FetchHandler, options: FromFetchOptions = {}): Application {
   if (typeof handler !== "function") throw new TypeError("fromFetch(handler): handler must be a function (request, info) => Response");
   const names = new HeaderNames();
-  const lazy = options.lazyRequest === true;
+  const lazy = options.lazyRequest ?? LAZY_FAITHFUL;
   return (environ, startResponse) => {
     let request: Request;
     let abort: () => void;
-    if (lazy) {
+    if (lazy && LazyRequest.fits(environ)) {
       const r = new LazyRequest(environ, names);
       request = r as unknown as Request;
       abort = () => LazyRequest.abort(r);
@@ -222,9 +252,15 @@ export function fromFetch(handler: FetchHandler, options: FromFetchOptions = {})
     }
     const remote = environ.REMOTE_ADDR;
     const info: FetchInfo = { remoteAddr: { transport: remote === "" ? "unix" : "tcp", hostname: remote, port: Number(environ.REMOTE_PORT) || 0 }, environ };
-    const body = new ResponseBody(handler(request, info), startResponse, abort);
+    const response = handler(request, info);
+    // A Response at once with a body given whole: answered now, no Promise (the request cannot be cut short any more).
+    if (response instanceof Response) {
+      const chunks = answerWhole(response, startResponse);
+      if (chunks !== undefined) return chunks;
+    }
+    const body = new ResponseBody(response, startResponse, abort);
     // The server calls the Promise's close() when the request ends before it settles (docs/interface.md section 8).
-    const settled = body.settle() as Promise<Uint8Array[] | ResponseBody> & { close?: () => void };
+    const settled = body.settle() as Promise<Chunk[] | ResponseBody> & { close?: () => void };
     settled.close = () => body.close();
     return settled;
   };

@@ -1,4 +1,5 @@
-// The Request fromFetch hands over when asked for speed ({ lazyRequest: true }): an object whose
+// The Request fromFetch hands over by default where the runtime takes it as a Request in every way
+// (LAZY_FAITHFUL: Node, Deno), or when asked ({ lazyRequest: true }): an object whose
 // prototype is Request.prototype (so `instanceof Request` holds) with `url` and `method` at hand and
 // every other member of Request (headers, body, signal, text(), json(), clone(), ...) delegated to
 // a real Request, built from environ the first time one of them is touched. A handler that routes on
@@ -6,11 +7,18 @@
 // @hono/node-server. The runtime's own slots are reached too where they are symbol-keyed (Deno,
 // Node), so `new Request(request)` and `fetch(request)` work; Bun reads it through its getters, but
 // `new Request(request, init)` on Bun takes only its URL from it (pass `request.clone()`, a real
-// Request, there). That gap is why it is opt-in.
+// Request, there). That gap is why it is opt-in on Bun. A request the real Request would refuse (a
+// forbidden method, a Host no URL can have, an absolute-form target) is never made lazy (fits()), so
+// the refusal (a 400) comes before the handler as it does with the real one.
 // Must never build the real Request twice, and never touch a runtime API.
 
 import type { Environ } from "../src/wsgi/types.ts";
 import { type HeaderNames, requestFrom, urlOf } from "./fetch-request.ts";
+
+/** Methods the fetch Request refuses (a TypeError): such a request is built at once, to be refused before the handler. */
+const FORBIDDEN = new Set(["CONNECT", "TRACE", "TRACK"]);
+/** A Host a URL surely accepts (a name or IPv4 address, or a bracketed IPv6 one, and a port); others are built at once. */
+const SIMPLE_HOST = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 
 export class LazyRequest {
   #url: string;
@@ -33,6 +41,16 @@ export class LazyRequest {
 
   get method(): string {
     return this.#method;
+  }
+
+  /** Whether a Request made of this environ surely succeeds, so building it later changes nothing. */
+  static fits(environ: Environ): boolean {
+    const raw = environ["tsgi.raw_uri"];
+    if (typeof raw === "string" && raw.charCodeAt(0) !== 47) return false; // not "/...": "*" or absolute form
+    const method = environ.REQUEST_METHOD;
+    if (FORBIDDEN.has(method.toUpperCase())) return false;
+    const host = environ.HTTP_HOST;
+    return host === undefined || SIMPLE_HOST.test(host);
   }
 
   /** The real Request, built now if it was not (its signal aborts with abort()). */
@@ -94,7 +112,46 @@ function delegate(): void {
       },
     });
   }
+  // `request.constructor === Request`, as for the real one.
+  Object.defineProperty(proto, "constructor", { configurable: true, writable: true, value: Request });
   Object.setPrototypeOf(LazyRequest.prototype, Request.prototype);
 }
 
 delegate();
+
+/**
+ * Whether the runtime takes a LazyRequest as it takes a Request, checked once on a probe: what
+ * `new Request(lazy, init)` copies (method, headers) and what it reads directly. False on Bun,
+ * whose `new Request(input, init)` takes only the URL from an object that is not its own Request.
+ */
+function faithful(): boolean {
+  try {
+    const environ = {
+      REQUEST_METHOD: "DELETE",
+      SCRIPT_NAME: "",
+      PATH_INFO: "/probe",
+      QUERY_STRING: "q",
+      CONTENT_TYPE: "",
+      CONTENT_LENGTH: "",
+      SERVER_NAME: "localhost",
+      SERVER_PORT: "80",
+      HTTP_HOST: "localhost",
+      HTTP_X_PROBE: "yes",
+      "wsgi.url_scheme": "http",
+    } as unknown as Environ;
+    const names = { of: (key: string) => key.slice(5).toLowerCase().replaceAll("_", "-") } as HeaderNames;
+    const copies = [new Request(new LazyRequest(environ, names) as unknown as Request), new Request(new LazyRequest(environ, names) as unknown as Request, { cache: "default" })];
+    const withHeaders = new Request(new LazyRequest(environ, names) as unknown as Request, { headers: { a: "1" } });
+    return (
+      copies.every((c) => c.method === "DELETE" && c.url === "http://localhost/probe?q" && c.headers.get("x-probe") === "yes") &&
+      withHeaders.method === "DELETE" &&
+      withHeaders.headers.get("a") === "1" &&
+      withHeaders.headers.get("x-probe") === null
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the lazy Request is the default (the runtime cannot tell it from a Request). */
+export const LAZY_FAITHFUL = faithful();

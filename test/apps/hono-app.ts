@@ -1,6 +1,7 @@
 // A Hono app for the fetch adapter tests: routes with params, JSON in and out, a streamed response,
 // an upload hashed as it arrives, and an endless stream whose request.signal says when the client
-// left. Served through tsgi by fromFetch (the default export; `lazy` with the lazy Request) and
+// left. Served through tsgi by fromFetch (the default export; `lazy` with the lazy Request, `eager`
+// with the real one) and
 // natively by hono-native.ts.
 // It must never use anything of tsgi but the default export's fromFetch.
 import { createHash } from "node:crypto";
@@ -75,6 +76,7 @@ hono.post("/faithful", async (c) => {
   return c.json({
     isRequest: r instanceof Request,
     tag: Object.prototype.toString.call(r),
+    ctor: r.constructor === Request,
     method: r.method,
     target: new URL(r.url).pathname + new URL(r.url).search,
     header: r.headers.get("x-test"),
@@ -85,8 +87,44 @@ hono.post("/faithful", async (c) => {
     bodyUsed: r.bodyUsed,
   });
 });
+/** Responses whose body is given whole in each way fetch allows (and two that are not: a Blob, form data). */
+const bodies: Record<string, () => Response> = {
+  text: () => new Response("h\u00e9llo \u{1F600} \uD800 end"),
+  bytes: () => new Response(new Uint8Array([104, 105, 0, 255])),
+  buffer: () => new Response(new Uint8Array([1, 2, 3, 4]).buffer),
+  view: () => new Response(new DataView(new Uint8Array([9, 8, 7, 6, 5]).buffer, 1, 3)),
+  empty: () => new Response(""),
+  none: () => new Response(null, { status: 200 }),
+  json: () => Response.json({ a: [1, "two"] }),
+  status: () => new Response("made", { status: 201, statusText: "Made", headers: { "x-kind": "status" } }),
+  blob: () => new Response(new Blob(["from a blob"])),
+  params: () => new Response(new URLSearchParams("a=1&b=two")),
+  length: () => new Response("sized", { headers: { "content-length": "5" } }),
+};
+hono.get("/bodies/:kind", (c) => bodies[c.req.param("kind")]!());
+hono.get("/bodies-async/:kind", async (c) => {
+  await Promise.resolve();
+  return bodies[c.req.param("kind")]!();
+});
+/** A Response whose body was already read: no server can send it. */
+hono.get("/used-body", async () => {
+  const r = new Response("once");
+  await r.text();
+  return r;
+});
+/** A Response whose body was read (its reader released): only the rest, nothing, can be sent. */
+hono.get("/read-then-released", async () => {
+  const r = new Response("all of it");
+  const reader = r.body!.getReader();
+  await reader.read();
+  reader.releaseLock();
+  return r;
+});
+hono.all("/any", (c) => c.text(`${c.req.method} ${c.req.url}`));
 hono.notFound((c) => c.text("no such page", 404));
 
 export default fromFetch(hono.fetch);
-/** The same through the lazy Request. */
+/** The same through the lazy Request (the default on Node and Deno). */
 export const lazy = fromFetch(hono.fetch, { lazyRequest: true });
+/** The same through a real Request built for every request (the default on Bun). */
+export const eager = fromFetch(hono.fetch, { lazyRequest: false });
