@@ -115,7 +115,7 @@ export const SCENARIOS = [
   },
   {
     name: "hono",
-    label: "Hono hello (fromFetch; native: Hono on the runtime's server)",
+    label: "Hono hello (fromFetch, real Request; native: Hono on the runtime's server)",
     app: "hono",
     bare: "hello",
     // No Hono-on-node:http server here (that needs @hono/node-server): Bun and Deno only.
@@ -145,7 +145,7 @@ export const SCENARIOS = [
   },
   {
     name: "hono-node",
-    label: "Hono hello (fromFetch; native: Hono on @hono/node-server)",
+    label: "Hono hello (fromFetch, real Request; native: Hono on @hono/node-server)",
     app: "hono",
     native: "hono-node",
     bare: "hello",
