@@ -116,7 +116,9 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
     }
     this.inProcess = false;
     this.output.holding = false;
-    this.output.endBurst();
+    // Nothing more can join this burst once no exchange runs: out now. Else the scheduled flush takes it.
+    if (this.exchange === null) this.output.flush();
+    else this.output.endBurst();
     this.updateReading();
   }
 
