@@ -98,7 +98,7 @@ export class Exchange implements ChunkTaker {
     if (isThenable(result)) {
       this.pending = result as { close?: unknown };
       try {
-        (result as Promise<Body>).then((body) => this.guard(() => this.consume(body)), (this.failTask ??= (e) => this.guard(() => this.fail(e))));
+        (result as Promise<Body>).then((body) => this.settled(body), (this.failTask ??= (e) => this.rejected(e)));
       } catch (e) {
         this.fail(e); // a thenable whose then() throws
       }
@@ -110,11 +110,34 @@ export class Exchange implements ChunkTaker {
     try {
       fn();
     } catch (e) {
-      this.host.log(`tsgi: internal error in ${this.what()}: ${errorText(e)}`);
-      const wasRunning = this.state === RUNNING;
-      this.abort();
-      if (wasRunning) this.host.exchangeDone(this); // broken: the connection closes
+      this.internalError(e);
     }
+  }
+
+  /** The app's Promise resolved: guard(() => consume(body)) without a closure per request. */
+  private settled(body: Body): void {
+    try {
+      this.consume(body);
+    } catch (e) {
+      this.internalError(e);
+    }
+  }
+
+  /** The app's Promise (or a file sending) rejected: guard(() => fail(e)) without a closure. */
+  private rejected(error: unknown): void {
+    try {
+      this.fail(error);
+    } catch (e) {
+      this.internalError(e);
+    }
+  }
+
+  /** A continuation threw (a bug): the exchange is abandoned and the connection closes. */
+  private internalError(e: unknown): void {
+    this.host.log(`tsgi: internal error in ${this.what()}: ${errorText(e)}`);
+    const wasRunning = this.state === RUNNING;
+    this.abort();
+    if (wasRunning) this.host.exchangeDone(this); // broken: the connection closes
   }
 
   // ---- startResponse and write
@@ -188,7 +211,7 @@ export class Exchange implements ChunkTaker {
       if (complete) this.ended();
       else this.end();
     });
-    sending.then(done, (this.failTask ??= (e) => this.guard(() => this.fail(e))));
+    sending.then(done, (this.failTask ??= (e) => this.rejected(e)));
     return true;
   }
 
