@@ -106,7 +106,7 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
   private process(): void {
     if (this.inProcess) return;
     this.inProcess = true;
-    this.output.holding = true;
+    this.output.hold();
     try {
       this.loop();
     } catch (e) {
@@ -115,7 +115,7 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
       this.abort();
     }
     this.inProcess = false;
-    this.output.holding = false;
+    this.output.releaseQuietly();
     // Nothing more can join this burst once no exchange runs: out now. Else the scheduled flush takes it.
     if (this.exchange === null) this.output.flush();
     else this.output.endBurst();

@@ -129,6 +129,14 @@ export class Responder extends ResponseWriter implements ExchangeHost {
     this.owner.ctx.options.log(line);
   }
 
+  holdOutput(): void {
+    this.output.hold();
+  }
+
+  releaseOutput(): void {
+    this.output.release();
+  }
+
   exchangeDone(ex: Exchange): void {
     this.owner.ctx.admission?.leave(ex); // its slot goes to the oldest waiting request
     this.owner.exchangeDone(ex);

@@ -41,6 +41,12 @@ export interface ExchangeHost {
   /** The exchange is over: success, app error, or abort. Called once. */
   exchangeDone(ex: Exchange): void;
   log(line: string): void;
+  /**
+   * An asynchronous continuation of the exchange begins (the app's Promise settled) / ends: what it
+   * sends leaves together at its end, without a flush scheduled per response.
+   */
+  holdOutput(): void;
+  releaseOutput(): void;
 }
 
 /** What the exchange knows of its request besides environ. */
@@ -116,19 +122,27 @@ export class Exchange implements ChunkTaker {
 
   /** The app's Promise resolved: guard(() => consume(body)) without a closure per request. */
   private settled(body: Body): void {
+    const host = this.host;
+    host.holdOutput();
     try {
       this.consume(body);
     } catch (e) {
       this.internalError(e);
+    } finally {
+      host.releaseOutput();
     }
   }
 
   /** The app's Promise (or a file sending) rejected: guard(() => fail(e)) without a closure. */
   private rejected(error: unknown): void {
+    const host = this.host;
+    host.holdOutput();
     try {
       this.fail(error);
     } catch (e) {
       this.internalError(e);
+    } finally {
+      host.releaseOutput();
     }
   }
 
