@@ -116,8 +116,7 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
     }
     this.inProcess = false;
     this.output.releaseQuietly();
-    // Nothing more can join this burst once no exchange runs: out now. Else the scheduled flush takes it.
-    if (this.exchange === null) this.output.flush();
+    if (this.exchange === null) this.output.flush(); // nothing more can join this burst
     else this.output.endBurst();
     this.updateReading();
   }
