@@ -11,15 +11,36 @@ import { parseArgs } from "node:util";
 
 const ROOT = path.resolve(new URL("../..", import.meta.url).pathname);
 const WORKER = path.join(ROOT, "bench/core/worker.mjs");
-const { values } = parseArgs({
-  options: {
-    baseline: { type: "string" },
-    rounds: { type: "string", default: "11" },
-    count: { type: "string", default: "200000" },
-    only: { type: "string", default: "node,bun,deno" },
-    scenarios: { type: "string", default: "hello,hello-async,pipeline,pipeline-async,stream,stream-async,upload" },
-  },
-});
+const USAGE = `usage: node bench/core/run.mjs [options]
+
+The core's own cost per request (ns), in-process on a fake transport, on Node, Bun and Deno.
+
+  --baseline DIR     also measure the checkout DIR and print tsgi/base ratios
+  --rounds N         processes per side and scenario (default 11)
+  --count N          requests per process (default 200000)
+  --only LIST        runtimes, comma-separated (default node,bun,deno)
+  --scenarios LIST   default hello,hello-async,pipeline,pipeline-async,stream,stream-async,upload
+  -h, --help         this text`;
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      baseline: { type: "string" },
+      rounds: { type: "string", default: "11" },
+      count: { type: "string", default: "200000" },
+      only: { type: "string", default: "node,bun,deno" },
+      scenarios: { type: "string", default: "hello,hello-async,pipeline,pipeline-async,stream,stream-async,upload" },
+      help: { type: "boolean", short: "h" },
+    },
+  }));
+} catch (e) {
+  console.error(`bench/core/run.mjs: ${e.message.split("\n")[0]} (--help lists the options)`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const out = mkdtempSync(path.join(os.tmpdir(), "tsgi-core-"));
 const esbuild = path.join(ROOT, "node_modules/.bin/esbuild");
 

@@ -17,17 +17,18 @@ const SLAB_MAX_ITEM = 4096;
  * never handed out twice, so a view someone keeps stays valid; a slab is freed with its last view.
  */
 export class Slab {
-  private slab = new Uint8Array(SLAB_SIZE);
+  private store = new ArrayBuffer(SLAB_SIZE);
   private used = 0;
 
   /** A zero-filled array of n bytes nobody else will write. */
   alloc(n: number): Uint8Array {
     if (n > SLAB_MAX_ITEM || n === 0) return new Uint8Array(n);
     if (this.used + n > SLAB_SIZE) {
-      this.slab = new Uint8Array(SLAB_SIZE);
+      this.store = new ArrayBuffer(SLAB_SIZE);
       this.used = 0;
     }
-    const out = this.slab.subarray(this.used, this.used + n);
+    // A view made on the store itself: cheaper than subarray() of a Uint8Array (Node, Deno).
+    const out = new Uint8Array(this.store, this.used, n);
     this.used += (n + 7) & ~7;
     return out;
   }
@@ -86,9 +87,9 @@ export function concat2(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Copies `parts` in order into `out` from offset 0; returns the number of bytes copied. */
-export function copyParts(parts: readonly Uint8Array[], count: number, out: Uint8Array): number {
-  let o = 0;
+/** Copies the first `count` of `parts` in order into `out` from offset `at` (0 if omitted); returns the offset past them. */
+export function copyParts(parts: readonly Uint8Array[], count: number, out: Uint8Array, at = 0): number {
+  let o = at;
   for (let i = 0; i < count; i++) {
     const p = parts[i]!;
     out.set(p, o);

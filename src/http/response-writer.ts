@@ -91,7 +91,7 @@ export class ResponseWriter implements AddedFields, BodyState {
     const sendsBody = !isHead && framing !== FRAMING_NONE;
     const inline = sendsBody && known !== null && knownLength <= INLINE_BODY ? knownLength : 0;
     const bytes = buildHead(head, this, inline, this.resources.slab);
-    if (inline > 0) copyParts(known!, known!.length, bytes.subarray(bytes.length - inline));
+    if (inline > 0) copyParts(known!, known!.length, bytes, bytes.length - inline);
     this.sink.send(bytes);
     this.sent = inline;
     this.chunks = 0;

@@ -106,7 +106,7 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
   private process(): void {
     if (this.inProcess) return;
     this.inProcess = true;
-    this.output.holding = true;
+    this.output.hold();
     try {
       this.loop();
     } catch (e) {
@@ -115,8 +115,9 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
       this.abort();
     }
     this.inProcess = false;
-    this.output.holding = false;
-    this.output.endBurst();
+    this.output.releaseQuietly();
+    if (this.exchange === null) this.output.flush(); // nothing more can join this burst
+    else this.output.endBurst();
     this.updateReading();
   }
 

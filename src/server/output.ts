@@ -15,8 +15,8 @@ export class Output {
   private first: Uint8Array | null = null;
   private parts: Uint8Array[] | null = null;
   private bytes = 0;
-  /** While true, send() queues without scheduling: the holder flushes when it is done. */
-  holding = false;
+  /** Holds in force (hold()): while any is, send() queues without scheduling; the holders flush or schedule. */
+  private holds = 0;
   private flushScheduled = false;
   /** The transport refused more (write returned false) and has not said it is writable again. */
   private transportFull = false;
@@ -34,13 +34,34 @@ export class Output {
   send(data: Uint8Array): void {
     if (this.closed) return;
     this.queue(data);
-    if (!this.holding && !this.flushScheduled) {
-      this.flushScheduled = true;
-      this.schedule((this.flushTask ??= () => {
-        this.flushScheduled = false;
-        this.flush();
-      }));
-    }
+    if (this.holds === 0) this.scheduleFlush();
+  }
+
+  /**
+   * A burst begins (the connection's loop, or an exchange's continuation): what is sent until the
+   * matching release() waits for its holder instead of scheduling a flush of its own. Holds nest.
+   */
+  hold(): void {
+    this.holds++;
+  }
+
+  /** The end of a hold. The connection's loop flushes itself after; unflushed bytes left by the last hold get the flush send() would have scheduled. */
+  release(): void {
+    if (--this.holds === 0 && this.first !== null) this.scheduleFlush();
+  }
+
+  /** Ends a hold without scheduling anything: the caller flushes now (or calls endBurst()). */
+  releaseQuietly(): void {
+    this.holds--;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.schedule((this.flushTask ??= () => {
+      this.flushScheduled = false;
+      this.flush();
+    }));
   }
 
   /** Queues bytes without scheduling their flush: the caller flushes (a last response before close). */
@@ -73,7 +94,8 @@ export class Output {
    * completed in the same turn (a pipelined batch of async apps) leave in one write.
    */
   endBurst(): void {
-    if (!this.flushScheduled) this.flush();
+    // Under an outer hold (an exchange's continuation), its release() takes these bytes.
+    if (this.holds === 0 && !this.flushScheduled) this.flush();
   }
 
   /** Hands everything queued to the transport. */

@@ -12,7 +12,8 @@ import type { FileSource } from "../wsgi/file-wrapper.ts";
 import { ResponseWriter } from "../http/response-writer.ts";
 import { CONTINUE } from "../http/error-response.ts";
 import type { RequestHead } from "../http/request-head.ts";
-import type { Exchange, ExchangeHost } from "../wsgi/exchange.ts";
+import type { Exchange } from "../wsgi/exchange.ts";
+import type { ExchangeHost } from "../wsgi/exchange-host.ts";
 import type { ResponseStart } from "../wsgi/start-response.ts";
 
 const NO_FIELDS: readonly string[] = Object.freeze([]);
@@ -27,7 +28,7 @@ export interface ResponderOwner {
   exchangeDone(ex: Exchange): void;
 }
 
-export class Responder extends ResponseWriter implements ExchangeHost {
+export class Responder extends ResponseWriter implements ExchangeHost<Exchange> {
   /** The request being answered. */
   head: RequestHead | null = null;
   /** The response fields the app gave (for the access log). */
@@ -127,6 +128,14 @@ export class Responder extends ResponseWriter implements ExchangeHost {
 
   log(line: string): void {
     this.owner.ctx.options.log(line);
+  }
+
+  holdOutput(): void {
+    this.output.hold();
+  }
+
+  releaseOutput(): void {
+    this.output.release();
   }
 
   exchangeDone(ex: Exchange): void {

@@ -8,46 +8,14 @@
 // parse request bytes.
 
 import type { Application, Body, Chunk, Environ, StartResponse, Write } from "./types.ts";
-import { type ResponseStart, type StartCache } from "./start-response.ts";
+import type { ResponseStart, StartCache } from "./start-response.ts";
+import type { ExchangeHost, RequestLabel } from "./exchange-host.ts";
 import { bytesOf, describe, isThenable, toBytes } from "./chunks.ts";
 import { AppBody, type ChunkTaker } from "./app-body.ts";
 import { type FileSource, fileSourceOf } from "./file-wrapper.ts";
 import { statusAllowsBody } from "../http/response-framing.ts";
 import { reasonFor } from "../http/error-response.ts";
 import { ApplicationError, ClientDisconnected, HttpError, errorText } from "../errors.ts";
-
-/** What an exchange needs from its connection. */
-export interface ExchangeHost {
-  /**
-   * The headers are sent now. `known` is the whole body when it was known before this moment
-   * (an Array, or an empty body), with its length; else null and -1.
-   */
-  sendHead(start: ResponseStart, known: readonly Uint8Array[] | null, knownLength: number): void;
-  /** One non-empty chunk under the framing sendHead fixed; false (nothing sent) when it does not fit. */
-  sendBody(chunk: Uint8Array): boolean;
-  /** The body is complete; false when it fell short of its Content-Length. */
-  endBody(): boolean;
-  /** The outgoing buffer is full: wait for waitWritable() before producing more. */
-  readonly blocked: boolean;
-  /** Flushes and resolves once the transport can take more (at once if it can). */
-  waitWritable(): Promise<void>;
-  /** The app made progress (produced a chunk); restarts the response timeout. */
-  progress(): void;
-  /** An error response instead of the application's (the headers were not sent). */
-  sendError(status: number, detail: string): void;
-  /** sendFile(file), once the headers went out with a Content-Length of file.size, sends it (null: cannot); whether all went out. */
-  readonly sendsFiles: boolean;
-  sendFile(file: FileSource): Promise<boolean> | null;
-  /** The exchange is over: success, app error, or abort. Called once. */
-  exchangeDone(ex: Exchange): void;
-  log(line: string): void;
-}
-
-/** What the exchange knows of its request besides environ. */
-export interface RequestLabel {
-  readonly method: string;
-  readonly rawTarget: string;
-}
 
 const RUNNING = 0;
 const DONE = 1;
@@ -73,7 +41,7 @@ export class Exchange implements ChunkTaker {
   private failTask: ((e: unknown) => void) | null = null;
 
   constructor(
-    private readonly host: ExchangeHost,
+    private readonly host: ExchangeHost<Exchange>,
     private readonly request: RequestLabel,
     readonly environ: Environ,
     private readonly starts: StartCache,
@@ -98,7 +66,7 @@ export class Exchange implements ChunkTaker {
     if (isThenable(result)) {
       this.pending = result as { close?: unknown };
       try {
-        (result as Promise<Body>).then((body) => this.guard(() => this.consume(body)), (this.failTask ??= (e) => this.guard(() => this.fail(e))));
+        (result as Promise<Body>).then((body) => this.settled(body, false), (this.failTask ??= (e) => this.settled(e, true)));
       } catch (e) {
         this.fail(e); // a thenable whose then() throws
       }
@@ -110,11 +78,32 @@ export class Exchange implements ChunkTaker {
     try {
       fn();
     } catch (e) {
-      this.host.log(`tsgi: internal error in ${this.what()}: ${errorText(e)}`);
-      const wasRunning = this.state === RUNNING;
-      this.abort();
-      if (wasRunning) this.host.exchangeDone(this); // broken: the connection closes
+      this.internalError(e);
     }
+  }
+
+  /**
+   * The app's Promise resolved (or, `failed`, rejected), run as guard() would, without a closure per
+   * request; the output is held meanwhile, so a response completed here needs no flush scheduled.
+   */
+  private settled(value: unknown, failed: boolean): void {
+    this.host.holdOutput();
+    try {
+      if (failed) this.fail(value);
+      else this.consume(value as Body);
+    } catch (e) {
+      this.internalError(e);
+    } finally {
+      this.host.releaseOutput();
+    }
+  }
+
+  /** A continuation threw (a bug): the exchange is abandoned and the connection closes. */
+  private internalError(e: unknown): void {
+    this.host.log(`tsgi: internal error in ${this.what()}: ${errorText(e)}`);
+    const wasRunning = this.state === RUNNING;
+    this.abort();
+    if (wasRunning) this.host.exchangeDone(this); // broken: the connection closes
   }
 
   // ---- startResponse and write
@@ -188,7 +177,7 @@ export class Exchange implements ChunkTaker {
       if (complete) this.ended();
       else this.end();
     });
-    sending.then(done, (this.failTask ??= (e) => this.guard(() => this.fail(e))));
+    sending.then(done, (this.failTask ??= (e) => this.settled(e, true)));
     return true;
   }
 
