@@ -83,8 +83,8 @@ export class Exchange implements ChunkTaker {
   }
 
   /**
-   * The app's Promise resolved (or, `failed`, rejected), run as guard() would, without a closure per
-   * request; the output is held meanwhile, so a response completed here needs no flush scheduled.
+   * The app's Promise resolved (or, `failed`, rejected), run as guard() would, without guard()'s
+   * closure; the output is held meanwhile, so a response completed here needs no flush scheduled.
    */
   private settled(value: unknown, failed: boolean): void {
     this.host.holdOutput();

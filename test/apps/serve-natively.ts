@@ -3,7 +3,8 @@
 // `native: listening on http://127.0.0.1:PORT` (test/helpers/native.ts waits for that line).
 // It must never be run on Node (Node has no fetch server of its own).
 
-type FetchHandler = (request: Request) => Response | Promise<Response>;
+/** A fetch handler; the host's second argument (Bun's server, Deno's info) is passed on as the host gives it. */
+type FetchHandler = (request: Request, context: never) => Response | Promise<Response>;
 
 const g = globalThis as unknown as {
   Bun?: { serve(o: { hostname: string; port: number; fetch: FetchHandler }): { port: number } };
