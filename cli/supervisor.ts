@@ -167,6 +167,9 @@ export class Supervisor {
       case "retire":
         void this.retire(w, m.served);
         return;
+      case "closed":
+        w.proc.send({ t: "closed-seen" });
+        return;
     }
   }
 

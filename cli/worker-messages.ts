@@ -23,9 +23,15 @@ export type WorkerMessage =
   /** The heartbeat: the event loop runs; what it is serving. */
   | { readonly t: "beat"; readonly inFlight: number; readonly busy: readonly BusyReport[] }
   /** --max-requests reached: asks for a replacement, then to be drained. */
-  | { readonly t: "retire"; readonly served: number };
+  | { readonly t: "retire"; readonly served: number }
+  /**
+   * Stopping, its listeners closed: it exits once the supervisor answers "closed-seen". node:cluster
+   * may have handed it a connection just before it learnt of the close; such a hand-over reaches
+   * the worker before the answer does, and is given back to the supervisor for another worker.
+   */
+  | { readonly t: "closed" };
 
-export type SupervisorMessage = { readonly t: "stop" };
+export type SupervisorMessage = { readonly t: "stop" } | { readonly t: "closed-seen" };
 
 export function workerArg(role: WorkerRole): string {
   return WORKER_FLAG + JSON.stringify(role);
@@ -45,11 +51,15 @@ function isObject(m: unknown): m is { t?: unknown } {
 
 export function asWorkerMessage(m: unknown): WorkerMessage | null {
   if (!isObject(m)) return null;
-  return m.t === "ready" || m.t === "failed" || m.t === "beat" || m.t === "retire" ? (m as WorkerMessage) : null;
+  return m.t === "ready" || m.t === "failed" || m.t === "beat" || m.t === "retire" || m.t === "closed" ? (m as WorkerMessage) : null;
 }
 
 export function isStop(m: unknown): m is SupervisorMessage {
   return isObject(m) && m.t === "stop";
+}
+
+export function isClosedSeen(m: unknown): m is SupervisorMessage {
+  return isObject(m) && m.t === "closed-seen";
 }
 
 /** "GET /slow (3.2 s), POST /upload (0.4 s)" for a watchdog line; "" when there is none. */

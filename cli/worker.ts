@@ -11,7 +11,7 @@ import { TlsError } from "../runtimes/tls.ts";
 import type { RunArgs } from "./parse.ts";
 import { Fatal, oneLine } from "./load-app.ts";
 import { appCore } from "./app-core.ts";
-import { type WorkerMessage, type WorkerRole, isStop } from "./worker-messages.ts";
+import { type WorkerMessage, type WorkerRole, isClosedSeen, isStop } from "./worker-messages.ts";
 import { listenOptions } from "./listen-options.ts";
 
 /** How often a worker says it is alive: often enough for the watchdog to judge --timeout, at most once a second. */
@@ -21,6 +21,9 @@ export function beatInterval(timeoutMs: number): number {
 
 /** The most requests a heartbeat names (the watchdog's log line). */
 const BUSY_REPORTED = 8;
+
+/** How long a stopped worker waits for its supervisor's "closed-seen" before it exits anyway. */
+const CLOSED_SEEN_WAIT_MS = 1000;
 
 export async function runWorker(driver: Driver, args: RunArgs, role: WorkerRole, channel: SupervisorChannel): Promise<void> {
   const platform = driver.platform;
@@ -38,11 +41,34 @@ export async function runWorker(driver: Driver, args: RunArgs, role: WorkerRole,
   let stop = (): void => {
     stopWanted = true;
   };
+  let connected = true;
+  let closedSeen: (() => void) | null = null;
   channel.onMessage((m) => {
     if (isStop(m)) stop();
+    else if (isClosedSeen(m)) closedSeen?.();
   });
   // Without its supervisor nobody would stop or replace this worker: finish and go.
-  channel.onDisconnect(() => stop());
+  channel.onDisconnect(() => {
+    connected = false;
+    closedSeen?.();
+    stop();
+  });
+  /**
+   * The last word before exit: "closed", then wait for the answer (or the channel's end, or a
+   * second). A connection node:cluster handed over before it saw the listener close arrives before
+   * the answer, so it is given back to be served by another worker instead of dying with this one.
+   */
+  const lastWord = (): Promise<void> =>
+    !connected
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, CLOSED_SEEN_WAIT_MS);
+          closedSeen = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          send({ t: "closed" });
+        });
   let listener;
   let core;
   try {
@@ -78,8 +104,9 @@ export async function runWorker(driver: Driver, args: RunArgs, role: WorkerRole,
     if (stopping) return;
     stopping = true;
     open.close().then(
-      () => {
+      async () => {
         clearInterval(heartbeat);
+        await lastWord();
         return platform.exit(0);
       },
       (err: unknown) => {
