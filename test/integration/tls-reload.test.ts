@@ -30,6 +30,8 @@ beforeAll(async () => {
   }
 }, 30_000);
 
+const HANDSHAKE_MS = 10_000;
+
 /** What a TLS client sees of the server's certificate. */
 interface Seen {
   cn: string;
@@ -51,8 +53,14 @@ class Client {
 
   static connect(port: number): Promise<Client> {
     return new Promise((resolve, reject) => {
-      const socket = tls.connect({ host: "127.0.0.1", port, servername: "localhost", rejectUnauthorized: false }, () => resolve(new Client(socket)));
+      const socket = tls.connect({ host: "127.0.0.1", port, servername: "localhost", rejectUnauthorized: false }, () => {
+        socket.setTimeout(0);
+        resolve(new Client(socket));
+      });
       socket.once("error", reject);
+      // A safety net, not a measurement: a handshake that never comes fails here, saying so, instead
+      // of running into the test's own timeout.
+      socket.setTimeout(HANDSHAKE_MS, () => socket.destroy(new Error(`no TLS handshake within ${HANDSHAKE_MS} ms`)));
     });
   }
 
