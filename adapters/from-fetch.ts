@@ -34,6 +34,13 @@ export interface FromFetchOptions {
   lazyRequest?: boolean;
 }
 
+/**
+ * Whether this runtime keeps the type of a body out of a Response's headers (Bun: `new
+ * Response("text")` has no Content-Type header; Bun.serve adds the body's type while sending).
+ * Learnt once at load; where it is so, the type is taken from the body itself (Response.blob()).
+ */
+const TYPE_KEPT_FROM_HEADERS = !new Response("").headers.has("content-type");
+
 /** Reads of a Response body tried before the headers go out, to learn whether it is already whole. */
 const PEEK_READS = 4;
 /** Microtask turns a peeked read may take to count as already there (a body made of a string or bytes). */
@@ -59,20 +66,31 @@ function soon<T>(p: Promise<T>): Promise<T | undefined> {
 }
 
 /** The Response's headers for startResponse, hop-by-hop ones dropped (Bun.serve and Deno.serve do the same), Set-Cookie kept one per field. */
-function headersOf(headers: Headers): { list: Header[]; hasLength: boolean } {
+function headersOf(headers: Headers): { list: Header[]; hasLength: boolean; hasType: boolean } {
   const list: Header[] = [];
   let hasLength = false;
+  let hasType = false;
   let cookies = false;
   headers.forEach((value, name) => {
     if (HOP_BY_HOP.has(name)) return;
     if (name === "set-cookie") cookies = true;
     else {
       if (name === "content-length") hasLength = true;
+      else if (name === "content-type") hasType = true;
       list.push([name, value]);
     }
   });
   if (cookies) for (const c of headers.getSetCookie()) list.push(["set-cookie", c]);
-  return { list, hasLength };
+  return { list, hasLength, hasType };
+}
+
+/** A copy of `res` to learn its body's type from, or null when it cannot be copied (its body was read). */
+function typedCopy(res: Response): Response | null {
+  try {
+    return res.clone();
+  } catch {
+    return null;
+  }
 }
 
 /** What the handler gave, once it is known to be a Response. */
@@ -174,10 +192,14 @@ class ResponseBody implements AsyncIterableIterator<Uint8Array> {
     this.started = true;
     const res = settled ?? checked(await this.response);
     // The headers first: Bun drops a Blob body's Content-Type from them once `body` has been read.
-    const { list, hasLength } = headersOf(res.headers);
+    const { list, hasLength, hasType } = headersOf(res.headers);
+    // Where the runtime keeps a body's type out of the headers, a copy is made before the body is
+    // read: once the body proves whole, the copy's blob() says its type (a stream's copy is cancelled).
+    const typed = TYPE_KEPT_FROM_HEADERS && !hasType ? typedCopy(res) : null;
     const body = res.body;
     if (this.state === CLOSED) {
       if (body !== null) void body.cancel().catch(() => {});
+      void typed?.body?.cancel().catch(() => {});
       return DONE;
     }
     const status = statusText(res.status, res.statusText);
@@ -215,7 +237,11 @@ class ResponseBody implements AsyncIterableIterator<Uint8Array> {
     if (whole) {
       this.state = ENDED;
       if (count && !hasLength && res.status !== 204 && res.status !== 304) list.push(["content-length", String(length)]);
-    }
+      if (typed !== null) {
+        const type = (await typed.blob()).type;
+        if (type !== "") list.push(["content-type", type]);
+      }
+    } else if (typed !== null) void typed.body?.cancel().catch(() => {});
     if (this.state === CLOSED) return DONE; // the client left while we peeked
     this.startResponse(status, list);
     return this.next();

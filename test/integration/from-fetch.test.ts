@@ -58,14 +58,9 @@ describe("a Hono app through fromFetch answers as on Bun.serve and Deno.serve", 
   });
 
   test("text, with its Content-Length", async () => {
+    // Hono's c.text() sets no type itself: the Response's own (text/plain;charset=UTF-8) goes out,
+    // on Bun too, where the Response keeps it out of its headers and Bun.serve adds it while sending.
     const answers = await each(get("/"));
-    // Known difference: Bun keeps the type of a Response made from a string out of its headers
-    // (Bun.serve adds it while sending), and Hono's c.text() sets none itself: on tsgi the
-    // response has no Content-Type there.
-    for (const name of ["tsgi on bun", "tsgi on bun (lazy Request)"]) {
-      expect(answers[name], name).toEqual({ status: 200, type: undefined, framing: "length", length: "12", body: "Hello, Hono!" });
-      delete answers[name];
-    }
     expect(same(answers)).toEqual({ status: 200, type: "text/plain;charset=utf-8", framing: "length", length: "12", body: "Hello, Hono!" });
   });
 
