@@ -265,9 +265,9 @@ export class Connection implements ConnectionHandle, ResponderOwner, BodyOwner, 
 
   // ---- flow control and closing
 
-  /** Pause reading when nobody is taking the bytes; resume when someone is. */
+  /** Pause reading when nobody is taking the bytes; resume when someone is. The usual case (nothing to change) is decided first. */
   private updateReading(): void {
-    if (this.finished) return;
+    if (this.finished || (this.body === null && !this.readPaused && this.intake.buf.length <= BACKLOG_HIGH_WATER)) return;
     const body = this.body;
     const pause =
       (body !== null && body.wantsPause) ||

@@ -14,6 +14,7 @@ import { CONTINUE } from "../http/error-response.ts";
 import type { RequestHead } from "../http/request-head.ts";
 import type { Exchange } from "../wsgi/exchange.ts";
 import type { ExchangeHost } from "../wsgi/exchange-host.ts";
+import { SettleRoute } from "../wsgi/settle-route.ts";
 import type { ResponseStart } from "../wsgi/start-response.ts";
 
 const NO_FIELDS: readonly string[] = Object.freeze([]);
@@ -37,6 +38,8 @@ export class Responder extends ResponseWriter implements ExchangeHost<Exchange> 
   private startedAt = 0;
   /** When the request started on the coarse clock (the watchdog's report). */
   private startedAtCoarse = 0;
+  /** Where the app's Promise settles (ExchangeHost). */
+  readonly settles = new SettleRoute();
 
   constructor(
     private readonly owner: ResponderOwner,

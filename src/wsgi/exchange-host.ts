@@ -4,6 +4,7 @@
 
 import type { ResponseStart } from "./start-response.ts";
 import type { FileSource } from "./file-wrapper.ts";
+import type { SettleRoute } from "./settle-route.ts";
 
 /** What an exchange needs from its connection (`E`: the exchange, handed back when it is done). */
 export interface ExchangeHost<E> {
@@ -33,6 +34,8 @@ export interface ExchangeHost<E> {
   /** An async continuation (the app's Promise settled) begins / ends: what it sends leaves at its end. */
   holdOutput(): void;
   releaseOutput(): void;
+  /** The connection's route for the app's Promise (one callback pair per connection). */
+  readonly settles: SettleRoute;
 }
 
 /** What the exchange knows of its request besides environ. */

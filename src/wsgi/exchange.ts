@@ -10,6 +10,7 @@
 import type { Application, Body, Chunk, Environ, StartResponse, Write } from "./types.ts";
 import type { ResponseStart, StartCache } from "./start-response.ts";
 import type { ExchangeHost, RequestLabel } from "./exchange-host.ts";
+import type { Settling } from "./settle-route.ts";
 import { bytesOf, describe, isThenable, toBytes } from "./chunks.ts";
 import { AppBody, type ChunkTaker } from "./app-body.ts";
 import { type FileSource, fileSourceOf } from "./file-wrapper.ts";
@@ -20,7 +21,7 @@ import { ApplicationError, ClientDisconnected, HttpError, errorText } from "../e
 const RUNNING = 0;
 const DONE = 1;
 
-export class Exchange implements ChunkTaker {
+export class Exchange implements ChunkTaker, Settling {
   private state = RUNNING;
   private start: ResponseStart | null = null;
   /** PEP 3333's "headers sent": from here the status and framing are fixed. */
@@ -37,7 +38,7 @@ export class Exchange implements ChunkTaker {
   private bodyLength = -1; // a sized wsgi.file_wrapper body's length (its Content-Length when the app gave none)
   readonly startResponse: StartResponse;
   private write: Write | null = null;
-  /** Made when first needed (a synchronous app needs none). */
+  /** Made when first needed (a synchronous app, or a Promise that settles through the connection's SettleRoute, needs none). */
   private failTask: ((e: unknown) => void) | null = null;
 
   constructor(
@@ -66,7 +67,10 @@ export class Exchange implements ChunkTaker {
     if (isThenable(result)) {
       this.pending = result as { close?: unknown };
       try {
-        (result as Promise<Body>).then((body) => this.settled(body, false), (this.failTask ??= (e) => this.settled(e, true)));
+        // The connection's one callback pair when it is free (the usual case), else callbacks of its own.
+        if (!this.host.settles.take(result, this)) {
+          (result as Promise<Body>).then((body) => this.settled(body, false), (this.failTask ??= (e) => this.settled(e, true)));
+        }
       } catch (e) {
         this.fail(e); // a thenable whose then() throws
       }
@@ -86,7 +90,7 @@ export class Exchange implements ChunkTaker {
    * The app's Promise resolved (or, `failed`, rejected), run as guard() would, without guard()'s
    * closure; the output is held meanwhile, so a response completed here needs no flush scheduled.
    */
-  private settled(value: unknown, failed: boolean): void {
+  settled(value: unknown, failed: boolean): void {
     this.host.holdOutput();
     try {
       if (failed) this.fail(value);

@@ -780,6 +780,47 @@ describe("app errors", () => {
   });
 });
 
+describe("the app's Promise (each connection has one callback pair for it; other thenables get their own)", () => {
+  const ok = (text: string): Body => [text];
+  const answer = (text: string): string => response("200 OK", ["Content-Length: " + text.length, "Date: X", "Server: tsgi"], text);
+
+  test("native Promises, a thenable of its own and a Promise whose then() is overridden, pipelined: each answered in order", async () => {
+    class Own<T> extends Promise<T> {
+      override then<A = T, B = never>(f?: ((v: T) => A | PromiseLike<A>) | null, r?: ((e: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+        return super.then(f, r);
+      }
+    }
+    let i = 0;
+    const c = await serve(
+      (_env, sr): Body | Promise<Body> => {
+        const n = i++;
+        sr("200 OK", []);
+        if (n === 1) return { then: (f: (b: Body) => void) => void Promise.resolve().then(() => f(ok("own"))) } as unknown as Promise<Body>;
+        if (n === 2) return Own.resolve(ok("sub"));
+        return Promise.resolve(ok(`p${n}`));
+      },
+      GET.repeat(4),
+      { n: 4 },
+    );
+    expect(out(c)).toBe(answer("p0") + answer("own") + answer("sub") + answer("p3"));
+  });
+
+  test("a then() that throws (a thenable's, or a native Promise's species lookup): 500", async () => {
+    const thenThrows = await serve((_env, sr) => {
+      sr("200 OK", []);
+      return { then: () => { throw new Error("then"); } } as unknown as Promise<Body>;
+    });
+    expectErrorResponse(thenThrows.transport.text, 500);
+    const speciesThrows = await serve((_env, sr) => {
+      sr("200 OK", []);
+      const p = Promise.resolve(ok("never"));
+      Object.defineProperty(p, "constructor", { get: () => { throw new Error("species"); } });
+      return p;
+    });
+    expectErrorResponse(speciesThrows.transport.text, 500);
+  });
+});
+
 describe("Content-Length mismatches", () => {
   test("known body shorter than the app's Content-Length: 500", async () => {
     const c = await serve((_env, sr) => {
