@@ -3,11 +3,10 @@
 // validate() with --validate), and the ServerCore made from the command line's options.
 // Must never listen or act on stop signals.
 
-import { createCore } from "../runtimes/index.ts";
+import { createCore } from "../runtimes/serve-with.ts";
 import type { Platform } from "../runtimes/driver.ts";
 import type { CoreOptions } from "../src/server/options.ts";
 import type { ServerCore } from "../src/server/server.ts";
-import { validate } from "../adapters/validate.ts";
 import type { RunArgs } from "./parse.ts";
 import { Fatal, loadApp } from "./load-app.ts";
 import { LogOpenError, type Logs, openLogs } from "./logs.ts";
@@ -24,7 +23,8 @@ export async function appCore(platform: Platform, args: RunArgs, extra: Partial<
   }
   const module = args.module;
   const loaded = module === undefined ? welcomeApp : await loadApp(platform, { ...args, module });
-  const app = args.validate ? validate(loaded) : loaded;
+  // validate() is loaded with --validate only (a smaller heap for every other server).
+  const app = args.validate ? (await import("../adapters/validate.ts")).validate(loaded) : loaded;
   const core = createCore(app, { ...args.core, accessLog: logs.access, log: logs.error, pid: platform.pid, ...extra }, platform);
   platform.onReopen(() => logs.reopen());
   return { core, logs };

@@ -5,7 +5,7 @@
 // argv, files and signals and writes its output only through the runtime's Platform.
 // Must never parse HTTP or name a runtime API itself.
 
-import { loadDriver } from "../runtimes/index.ts";
+import { loadDriver } from "../runtimes/load-driver.ts";
 import type { Driver, Listener, Platform, StopCause } from "../runtimes/driver.ts";
 import { listenAll } from "../runtimes/listener.ts";
 import { TlsError, type TlsFiles } from "../runtimes/tls.ts";
@@ -16,8 +16,6 @@ import { helpText } from "./help.ts";
 import { Fatal, oneLine } from "./load-app.ts";
 import { FORCED_EXIT, onStopRequest, requests } from "./stop-signals.ts";
 import { workerRole } from "./worker-messages.ts";
-import { runWorker } from "./worker.ts";
-import { supervise } from "./supervisor.ts";
 import { welcomeHint } from "./welcome.ts";
 import { listenOptions } from "./listen-options.ts";
 import { appCore } from "./app-core.ts";
@@ -37,7 +35,7 @@ interface Running {
 
 async function start(driver: Driver, args: RunArgs): Promise<Running> {
   const platform = driver.platform;
-  const options = listenOptions(args);
+  const options = await listenOptions(args);
   const { core, logs } = await appCore(platform, args);
   let listener: Listener;
   try {
@@ -101,7 +99,7 @@ export async function main(): Promise<void> {
     const channel = platform.supervisor();
     if (role !== null && channel !== null) {
       const parsed = parseArgs(argv.slice(1));
-      if ("binds" in parsed) return await runWorker(driver, parsed, role, channel);
+      if ("binds" in parsed) return await (await import("./worker.ts")).runWorker(driver, parsed, role, channel);
     }
     const parsed = parseArgs(argv);
     if ("help" in parsed) {
@@ -113,7 +111,12 @@ export async function main(): Promise<void> {
       return;
     }
     const workers = parsed.workers === "auto" ? platform.cpuCount() : parsed.workers;
-    if (workers > 1 || parsed.reload) return await supervise(platform, parsed, argv, workers);
+    if (workers > 1 || parsed.reload) {
+      // Loaded here only: a single server never needs the supervisor or the process facilities behind
+      // it (on Deno, node: compatibility modules that would enlarge its heap; driver.ts, supervision).
+      const [{ supervise }, processes] = await Promise.all([import("./supervisor.ts"), platform.supervision()]);
+      return await supervise(platform, processes, parsed, argv, workers);
+    }
     running = await start(driver, parsed);
   } catch (err) {
     if (err instanceof UsageError || err instanceof Fatal) {

@@ -6,7 +6,7 @@
 // Must never load the app or listen itself (workers do), and reaches processes only through the Platform.
 
 import { dirname, resolve } from "node:path";
-import type { Platform, StopCause, WorkerProcess } from "../runtimes/driver.ts";
+import type { Platform, StopCause, Supervision, WorkerProcess } from "../runtimes/driver.ts";
 import { type Bind, formatBind } from "../runtimes/bind.ts";
 import { DEFAULT_OPTIONS } from "../src/server/options.ts";
 import type { RunArgs } from "./parse.ts";
@@ -71,6 +71,7 @@ export class Supervisor {
 
   constructor(
     private readonly platform: Platform,
+    private readonly processes: Supervision,
     private readonly args: RunArgs,
     /** The user's arguments, passed to every worker after its role. */
     private readonly argv: readonly string[],
@@ -116,7 +117,7 @@ export class Supervisor {
     const role = { index, generation, ...(this.workers.size === 0 && !this.running ? {} : { binds: this.binds.map((b) => formatBind(b)) }) };
     let proc: WorkerProcess;
     try {
-      proc = this.platform.spawnWorker([workerArg(role), ...this.argv]);
+      proc = this.processes.spawnWorker([workerArg(role), ...this.argv]);
     } catch (err) {
       throw new Fatal(`cannot start a worker process: ${oneLine(err)}`, 1);
     }
@@ -226,7 +227,7 @@ export class Supervisor {
     this.platform.onSignal("SIGHUP", () => void this.reload("SIGHUP"));
     if (this.args.reload) {
       const dir = dirname(resolve(this.platform.cwd(), this.args.module ?? "."));
-      this.platform.watchSources(dir, (file) => void this.reload(`${file} changed`));
+      this.processes.watchSources(dir, (file) => void this.reload(`${file} changed`));
     }
     this.platform.onSignal("SIGTTIN", () => this.resize(this.target + 1));
     this.platform.onSignal("SIGTTOU", () => this.resize(this.target - 1));
@@ -335,8 +336,8 @@ export class Supervisor {
 }
 
 /** Runs `--workers count` under a supervisor; prints the ready line once all listen. */
-export async function supervise(platform: Platform, args: RunArgs, argv: readonly string[], count: number): Promise<void> {
-  const supervisor = new Supervisor(platform, args, argv, count);
+export async function supervise(platform: Platform, processes: Supervision, args: RunArgs, argv: readonly string[], count: number): Promise<void> {
+  const supervisor = new Supervisor(platform, processes, args, argv, count);
   const url = await supervisor.boot();
   if (args.module === undefined) platform.stderr(welcomeHint(platform.runtime));
   platform.stdout(`tsgi: listening on ${url} (${platform.runtime}, ${workersText(count)})`);

@@ -6,7 +6,7 @@
 // Must never stop the server or read anything but the TLS files.
 
 import type { Listener, Platform } from "../runtimes/driver.ts";
-import { type TlsFiles, readTls } from "../runtimes/tls.ts";
+import type { TlsFiles } from "../runtimes/tls.ts";
 import { oneLine } from "./load-app.ts";
 
 /** Reloads the certificate of `listener` from `files` on each SIGHUP; `say` writes one error-log line. */
@@ -16,6 +16,8 @@ export function reloadTlsOnHup(platform: Platform, files: TlsFiles, listener: Li
   let busy: Promise<void> = Promise.resolve();
   const once = async (): Promise<void> => {
     try {
+      // Already loaded: the files were read at start (listen-options.ts).
+      const { readTls } = await import("../runtimes/tls-files.ts");
       await reload(readTls(files));
       say(`tsgi: SIGHUP: certificate reloaded from ${files.certfile}; new connections use it`);
     } catch (err) {

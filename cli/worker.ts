@@ -72,7 +72,7 @@ export async function runWorker(driver: Driver, args: RunArgs, role: WorkerRole,
   let listener;
   let core;
   try {
-    const options = { ...listenOptions(args), shared: true };
+    const options = { ...(await listenOptions(args)), shared: true };
     ({ core } = await appCore(platform, args, { multiprocess: true, worker: role.index, generation: role.generation }));
     const binds = role.binds !== undefined ? role.binds.map((b) => parseBind(b)) : args.binds;
     try {

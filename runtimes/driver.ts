@@ -74,22 +74,32 @@ export interface Platform {
   /** Calls `fn` on each delivery of `signal` (a supervisor's reload and worker-count signals). */
   onSignal(signal: ControlSignal, fn: () => void): void;
   /**
-   * Starts this program again as a worker process with `args` as its user arguments, with a message
-   * channel to it; its stdout and stderr are this process's. Node forks through node:cluster, so the
-   * workers' listeners share one socket; Bun and Deno start a plain child that listens with reusePort.
-   */
-  spawnWorker(args: readonly string[]): WorkerProcess;
-  /**
    * How workers listen on one address: "shared" (Node: node:cluster hands every worker the socket
    * the supervisor holds; a port 0 is the same port for all) or "reuse-port"
    * (Bun, Deno: each binds its own socket with SO_REUSEPORT, TCP only, so the workers after the
    * first need the real port).
    */
   readonly workerListen: "shared" | "reuse-port";
-  /** Calls `fn` with the file's name when .ts/.js/.mjs files under `dir` change (`--reload`; runtimes/watch.ts). */
-  watchSources(dir: string, fn: (file: string) => void): void;
+  /**
+   * What only a supervisor needs, loaded on the first call: Deno then loads the node: compatibility
+   * modules behind it (child processes, file watching), which a single server or a worker never
+   * does, and its heap stays smaller (a major GC's cost grows with the live heap).
+   */
+  supervision(): Promise<Supervision>;
   /** In a worker process, the channel to its supervisor; null when this process has none. */
   supervisor(): SupervisorChannel | null;
+}
+
+/** A supervisor's process facilities (Platform.supervision). */
+export interface Supervision {
+  /**
+   * Starts this program again as a worker process with `args` as its user arguments, with a message
+   * channel to it; its stdout and stderr are this process's. Node forks through node:cluster, so the
+   * workers' listeners share one socket; Bun and Deno start a plain child that listens with reusePort.
+   */
+  spawnWorker(args: readonly string[]): WorkerProcess;
+  /** Calls `fn` with the file's name when .ts/.js/.mjs files under `dir` change (`--reload`; runtimes/watch.ts). */
+  watchSources(dir: string, fn: (file: string) => void): void;
 }
 
 /** A worker process as its supervisor sees it. Messages are plain JSON-like objects. */

@@ -3,16 +3,13 @@
 // listen that failed, each listener's Site (where it listens, for the environ), listening on
 // several addresses at once, and a Listener whose close() stops accepting, removes a unix socket
 // file, and shuts the core down gracefully, once. Must never name a runtime's own API (drivers pass
-// in what to call); it uses only node:os and node:path, which Node, Bun and Deno all provide.
+// in what to call) or load a node: module for a TCP listener (unix-socket.ts is loaded for a unix bind only).
 
-import { platform } from "node:os";
-import { resolve } from "node:path";
 import type { ServerCore } from "../src/server/server.ts";
 import type { Site } from "../src/server/site.ts";
 import { type Bind, formatBind, listenerUrl, unixPathProblem } from "./bind.ts";
 import type { Driver, ListenOptions, Listener } from "./driver.ts";
 import type { TlsMaterial } from "./tls.ts";
-import { clearStaleSocket, setSocketMode, withUmask } from "./unix-socket.ts";
 
 const PHRASES: Readonly<Record<string, string>> = {
   EADDRINUSE: "address in use",
@@ -50,8 +47,10 @@ export function listenFailure(bind: Bind, err: unknown): Error {
 export function checkingPathLength(listen: Driver["listen"], absolute?: { cwd(): string }): Driver["listen"] {
   return async (core, bind, options = {}) => {
     if (bind.kind !== "unix") return await listen(core, bind, options);
-    const bound = absolute === undefined ? bind.path : resolve(absolute.cwd(), bind.path);
-    const problem = unixPathProblem(bound, platform(), bound === bind.path ? "the path" : `the path resolved against the working directory (${bound})`);
+    // Loaded for a unix bind only: on Deno its node: modules would otherwise enlarge every server's heap.
+    const { clearStaleSocket, osName, resolvePath, setSocketMode, withUmask } = await import("./unix-socket.ts");
+    const bound = absolute === undefined ? bind.path : resolvePath(absolute.cwd(), bind.path);
+    const problem = unixPathProblem(bound, osName(), bound === bind.path ? "the path" : `the path resolved against the working directory (${bound})`);
     if (problem !== null) throw listenFailure(bind, new Error(problem));
     const stale = await clearStaleSocket(bind.path);
     if (stale !== null) throw listenFailure(bind, new Error(stale));

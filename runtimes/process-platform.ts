@@ -4,11 +4,13 @@
 // never write to stdout or stderr in a way that can block the event loop or throw.
 
 import { close, open, openSync, statSync, write } from "node:fs";
+import { availableParallelism } from "node:os";
 import { isatty } from "node:tty";
 import { pathToFileURL } from "node:url";
 import type { Platform, RuntimeName } from "./driver.ts";
 import { LogSink, type StreamWriter, drainBoth, standardSinks } from "./log-sink.ts";
 import { type FileApi, type FileHandle, openFileLog } from "./log-file.ts";
+import { parentChannel } from "./parent-channel.ts";
 
 function fileHandle(fd: number): FileHandle {
   return {
@@ -22,8 +24,6 @@ const FILES: FileApi = {
   openSync: (path) => fileHandle(openSync(path, "a", 0o644)),
   open: (path) => new Promise((resolve, reject) => open(path, "a", 0o644, (e, fd) => (e === null ? resolve(fileHandle(fd)) : reject(e)))),
 };
-import { watchSources } from "./watch.ts";
-import { cpuCount, parentChannel, spawnWithChannel } from "./worker-process.ts";
 
 /**
  * Writes to a file descriptor through the thread pool (fs.write), so a terminal that blocks, or a
@@ -52,9 +52,6 @@ function fdWriter(fd: number): StreamWriter {
     },
   };
 }
-
-/** Changes this close together are one edit (an editor writes a file in several steps). */
-const RELOAD_QUIET_MS = 100;
 
 export function processPlatform(runtime: RuntimeName, own: Partial<Platform> = {}): Platform {
   const sinks = standardSinks(() => {
@@ -96,14 +93,19 @@ export function processPlatform(runtime: RuntimeName, own: Partial<Platform> = {
     async importModule(absPath: string): Promise<Record<string, unknown>> {
       return (await import(pathToFileURL(absPath).href)) as Record<string, unknown>;
     },
-    cpuCount,
+    cpuCount: availableParallelism,
     onSignal(signal, fn) {
       process.on(signal, fn);
     },
-    // The same runtime and script again (Bun: `bun serve.ts`; Node overrides this with node:cluster).
-    spawnWorker: (args) => spawnWithChannel(process.execPath, [process.argv[1]!, ...args]),
+    async supervision() {
+      const [{ spawnWithChannel }, { watchSources }] = await Promise.all([import("./worker-process.ts"), import("./watch.ts")]);
+      return {
+        // The same runtime and script again (Bun: `bun serve.ts`; Node overrides this with node:cluster).
+        spawnWorker: (args) => spawnWithChannel(process.execPath, [process.argv[1]!, ...args]),
+        watchSources,
+      };
+    },
     supervisor: parentChannel,
-    watchSources: (dir, fn) => watchSources(dir, RELOAD_QUIET_MS, fn),
     workerListen: "reuse-port",
     ...own,
   };

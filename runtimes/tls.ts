@@ -1,9 +1,7 @@
-// TLS settings shared by the drivers: the PEM files read once at start, the error that makes a bad
-// key or certificate one line and exit status 2, and a certificate subject as one line of text.
-// Must never open a socket or name a runtime's own API (it uses only node:fs, which Node, Bun and
-// Deno all provide); each driver hands the material to its runtime's own TLS listener.
-
-import { readFileSync } from "node:fs";
+// TLS settings shared by the drivers: what the command line names and what a listener is given,
+// the error that makes a bad key or certificate one line and exit status 2, and a certificate
+// subject as one line of text (reading the files is tls-files.ts). Must never open a socket, read a
+// file or name a runtime's own API; each driver hands the material to its runtime's own TLS listener.
 
 /** Whether a client certificate is asked for: not at all, verified when sent, or required (and verified). */
 export type CertReqs = "none" | "optional" | "required";
@@ -37,39 +35,12 @@ export class TlsError extends Error {
   }
 }
 
-/** Only HTTP/1.1 is spoken; h2 would go first here once it is. */
-const ALPN = Object.freeze(["http/1.1"]);
-
-function readPem(flag: string, path: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : err instanceof Error ? err.message : String(err);
-    throw new TlsError(`${flag} ${path}: cannot read it: ${why}`);
-  }
-  if (!text.includes("-----BEGIN ")) throw new TlsError(`${flag} ${path}: not a PEM file (no "-----BEGIN" line)`);
-  return text;
-}
-
-/** Reads the PEM files (once, at start). Throws TlsError naming the flag and file. */
-export function readTls(files: TlsFiles): TlsMaterial {
-  const cert = readPem("--certfile", files.certfile);
-  if (!cert.includes("-----BEGIN CERTIFICATE-----")) throw new TlsError(`--certfile ${files.certfile}: no certificate in it (no "-----BEGIN CERTIFICATE-----" line)`);
-  const key = readPem("--keyfile", files.keyfile);
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) throw new TlsError(`--keyfile ${files.keyfile}: no private key in it (no "-----BEGIN ... PRIVATE KEY-----" line)`);
-  const ca = files.caCerts === undefined ? undefined : readPem("--ca-certs", files.caCerts);
-  if (files.certReqs !== "none" && ca === undefined) throw new TlsError(`--cert-reqs ${files.certReqs} needs --ca-certs PATH (the certificates client certificates are verified against)`);
-  return { cert, key, ca, certReqs: files.certReqs, alpn: ALPN };
-}
-
-/** The error for key and certificate text the runtime's TLS refused. */
 /** What Node's and Bun's TLS listeners both take for `material` (each adds ALPN in its own form). */
 export function listenerTls(material: TlsMaterial): { key: string; cert: string; ca: string | undefined; requestCert: boolean; rejectUnauthorized: boolean } {
   return { key: material.key, cert: material.cert, ca: material.ca, requestCert: material.certReqs !== "none", rejectUnauthorized: material.certReqs === "required" };
 }
 
+/** The error for key and certificate text the runtime's TLS refused. */
 export function tlsRefused(err: unknown): TlsError {
   const why = err instanceof Error ? err.message : String(err);
   return new TlsError(`the certificate or key cannot be used: ${why.split("\n")[0]}`);

@@ -1,11 +1,22 @@
-// The file of a unix socket listener, before and after the bind: a socket file left by a server
-// that died is removed only when nothing answers on it (a live one is refused), the umask set while
-// the file is created, its mode set once bound. Must never listen or accept (the drivers do); it uses
-// only node:fs, node:net and node:process, which Node, Bun and Deno all provide.
+// The file of a unix socket listener, before and after the bind: its path made absolute, the OS
+// whose length limit applies, a socket file left by a server that died removed only when nothing
+// answers on it (a live one is refused), the umask set while the file is created, its mode set once
+// bound. Loaded by listener.ts for a unix bind only. Must never listen or accept (the drivers do);
+// it uses only node:fs, node:net, node:os, node:path and node:process, which Node, Bun and Deno all provide.
 
 import { chmodSync, lstatSync, unlinkSync } from "node:fs";
 import { connect } from "node:net";
+import { platform } from "node:os";
+import { resolve } from "node:path";
 import process from "node:process";
+
+/** This OS as node:os names it ("linux", "darwin", ...): sun_path's length differs between them. */
+export const osName = platform;
+
+/** `path` resolved against `cwd`, as a runtime that binds an absolute path (Deno) binds it. */
+export function resolvePath(cwd: string, path: string): string {
+  return resolve(cwd, path);
+}
 
 /** How long a connect to an existing socket file may take before it counts as live. */
 const PROBE_MS = 1000;

@@ -9,7 +9,7 @@ import { driver } from "./driver.ts";
 
 export type * from "../public-types.ts";
 export { createCore } from "../serve-with.ts";
-export { readTls } from "../tls.ts";
+export { readTls } from "../tls-files.ts";
 
 /** Which runtime this code runs on: Bun, as the condition that chose this file says. */
 export function detectRuntime(): RuntimeName {

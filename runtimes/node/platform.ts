@@ -8,10 +8,9 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as nodeModule from "node:module";
-import cluster from "node:cluster";
 import { processPlatform } from "../process-platform.ts";
-import { workerOf } from "../worker-process.ts";
 import { UnsupportedModule } from "../load-error.ts";
+import type { Supervision } from "../driver.ts";
 import type { TsCompiler, TsLoaderData } from "./ts-loader.ts";
 
 /** How TypeScript gets loaded in this process, decided on first use (registering hooks is process-wide in Node). */
@@ -79,13 +78,19 @@ const TS_FILE = /\.(?:ts|mts|tsx)$/;
  * node:cluster: a worker's listen() then shares one socket that this process holds, which also keeps
  * the port open while workers come and go (a reload never refuses a connection).
  */
-function forkWorker(args: readonly string[]) {
-  cluster.setupPrimary({ exec: process.argv[1], args: [...args], silent: false });
-  return workerOf(cluster.fork().process);
+async function supervision(): Promise<Supervision> {
+  const [{ default: cluster }, { workerOf }, { watchSources }] = await Promise.all([import("node:cluster"), import("../worker-process.ts"), import("../watch.ts")]);
+  return {
+    spawnWorker(args) {
+      cluster.setupPrimary({ exec: process.argv[1], args: [...args], silent: false });
+      return workerOf(cluster.fork().process);
+    },
+    watchSources,
+  };
 }
 
 export const platform = processPlatform("node", {
-  spawnWorker: forkWorker,
+  supervision,
   workerListen: "shared",
   async importModule(absPath: string): Promise<Record<string, unknown>> {
     if (TS_FILE.test(absPath)) enableTypeScript();
