@@ -19,7 +19,7 @@ The core's own cost per request (ns), in-process on a fake transport, on Node, B
   --rounds N         processes per side and scenario (default 11)
   --count N          requests per process (default 200000)
   --only LIST        runtimes, comma-separated (default node,bun,deno)
-  --scenarios LIST   default hello,hello-async,pipeline,pipeline-async,stream,stream-async,upload
+  --scenarios LIST   default hello,hello-async,close,close-async,pipeline,pipeline-async,stream,stream-async,upload
   -h, --help         this text`;
 let values;
 try {
@@ -29,7 +29,7 @@ try {
       rounds: { type: "string", default: "11" },
       count: { type: "string", default: "200000" },
       only: { type: "string", default: "node,bun,deno" },
-      scenarios: { type: "string", default: "hello,hello-async,pipeline,pipeline-async,stream,stream-async,upload" },
+      scenarios: { type: "string", default: "hello,hello-async,close,close-async,pipeline,pipeline-async,stream,stream-async,upload" },
       help: { type: "boolean", short: "h" },
     },
   }));

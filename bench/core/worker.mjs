@@ -46,6 +46,8 @@ APPS["stream-async"] = async (_env, sr) => {
   })();
 };
 APPS.pipeline = APPS.hello;
+APPS.close = APPS.hello;
+APPS["close-async"] = APPS["hello-async"];
 APPS["pipeline-async"] = APPS["hello-async"];
 // bench/apps/upload.ts: reads the whole body, answers its length.
 APPS.upload = async (env, sr) => {
@@ -98,6 +100,7 @@ async function side(bundle) {
   const until = (n) => (responses >= n ? Promise.resolve() : new Promise((resolve) => (wake = { n, resolve })));
   const one = enc.encode(REQUEST);
   const many = enc.encode(REQUEST.repeat(PIPELINE));
+  const closing = enc.encode(REQUEST.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n"));
   const post = enc.encode(`POST /upload HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Length: ${UPLOAD.length}\r\n\r\n`);
   /** Serves n requests; returns ns per request. */
   return async function run(n) {
@@ -107,6 +110,16 @@ async function side(bundle) {
         const target = responses + PIPELINE;
         feed(many.slice());
         if (responses < target) await until(target);
+      }
+    } else if (scenario.startsWith("close")) {
+      // A connection per request, as a driver runs it: opened, fed, answered, then closed.
+      for (let i = 0; i < n; i++) {
+        const target = responses + 1;
+        const h = core.open(transport, { remoteAddress: "127.0.0.1", remotePort: 50000 + (i % 10000) });
+        if (h.received) h.received(closing.slice());
+        else h.data(closing.slice());
+        if (responses < target) await until(target);
+        h.closed();
       }
     } else if (scenario === "upload") {
       for (let i = 0; i < n; i++) {
