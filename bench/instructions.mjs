@@ -10,14 +10,15 @@
 // figures, never replaces them. It must never connect beyond 127.0.0.1, never leave a server
 // running, and never report a count from a server whose responses failed their check.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { countedLoad } from "./lib/counted-load.mjs";
 import { startServer } from "./lib/procs.mjs";
-import { textTable } from "./lib/report.mjs";
+import { median, textTable } from "./lib/report.mjs";
 import { SCENARIOS } from "./lib/scenarios.mjs";
+import { baselineOption, countOption, listOption } from "./lib/options.mjs";
 import { ROOT, RUNTIMES, describe, ensureBuild } from "./lib/servers.mjs";
 
 /** The scenarios a counted load can drive: one server process, wrk-like requests (no idle or slow clients). */
@@ -31,7 +32,7 @@ const USAGE = `usage: npm run bench:instructions -- [options]
   --variants LIST       sync,async (default both)
   --requests N          requests counted per run, after as many for warm-up (default 1000)
   --connections N       connections of the counted load (default 8)
-  --rounds N            runs per server; the median is shown (default 1: counts repeat to ~0.5%)
+  --rounds N            runs per server; the median is shown (default 1: counts repeat to about 2%)
   -h, --help            this text`;
 
 function options() {
@@ -52,18 +53,9 @@ function options() {
     console.log(USAGE);
     process.exit(0);
   }
-  const count = (name) => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be an integer >= 1`);
-    return n;
-  };
-  const list = (name, allowed) => {
-    const items = values[name].split(",").map((s) => s.trim()).filter(Boolean);
-    for (const item of items) if (!allowed.includes(item)) throw new Error(`--${name}: unknown ${item} (${allowed.join(", ")})`);
-    return items;
-  };
-  const baseline = values.baseline === undefined ? undefined : path.resolve(values.baseline);
-  if (baseline !== undefined && !existsSync(path.join(baseline, "serve.ts"))) throw new Error(`--baseline ${baseline}: no serve.ts there (not a tsgi checkout)`);
+  const count = (name) => countOption(values, name, 1);
+  const list = (name, allowed) => listOption(values, name, allowed);
+  const baseline = baselineOption(values);
   values.kinds ??= baseline === undefined ? "tsgi" : "tsgi,base";
   const kinds = list("kinds", ["tsgi", "native", "base"]);
   if (kinds.includes("base") && baseline === undefined) throw new Error("--kinds base needs --baseline DIR");
@@ -137,11 +129,6 @@ async function measure(runtime, kind, scenario, variant, opts) {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main() {
   const opts = options();

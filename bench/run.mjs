@@ -11,7 +11,7 @@
 // It must never listen or connect beyond 127.0.0.1, never leave a server running (every process
 // is killed on error, Ctrl-C and exit), never report a figure from a server that failed to
 // validate without flagging it, and never modify the baseline checkout beyond `npm run build`.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -22,6 +22,7 @@ import { SCENARIOS, displayRows } from "./lib/scenarios.mjs";
 import { SLOW_HEAD_TIMEOUT, fdLimitProblem, measureSlowClients } from "./lib/slow-clients.mjs";
 import { exchange } from "./lib/http-wire.mjs";
 import { ensureWrk, errorCount, runWrk } from "./lib/wrk.mjs";
+import { baselineOption, countOption, listOption } from "./lib/options.mjs";
 import { ROOT, RUNTIMES, describe, ensureBuild, firstLine } from "./lib/servers.mjs";
 
 const SERVER_CPU = 0;
@@ -69,18 +70,9 @@ function options() {
     console.log(USAGE);
     process.exit(0);
   }
-  const count = (name, min) => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}`);
-    return n;
-  };
-  const list = (name, allowed) => {
-    const items = values[name].split(",").map((s) => s.trim()).filter(Boolean);
-    for (const item of items) if (!allowed.includes(item)) throw new Error(`--${name}: unknown ${item} (${allowed.join(", ")})`);
-    return items;
-  };
-  const baseline = values.baseline === undefined ? undefined : path.resolve(values.baseline);
-  if (baseline !== undefined && !existsSync(path.join(baseline, "serve.ts"))) throw new Error(`--baseline ${baseline}: no serve.ts there (not a tsgi checkout)`);
+  const count = (name, min) => countOption(values, name, min);
+  const list = (name, allowed) => listOption(values, name, allowed);
+  const baseline = baselineOption(values);
   if (values.kinds === undefined) values.kinds = baseline === undefined ? "tsgi,native,bare" : "tsgi,native,bare,base";
   const kinds = list("kinds", ["tsgi", "native", "bare", "base"]);
   if (kinds.includes("base") && baseline === undefined) throw new Error("--kinds base needs --baseline DIR");
