@@ -168,7 +168,7 @@ async function main() {
   const pin = os.availableParallelism() >= 2 && pinningAvailable();
   if (!pin) console.log("bench: WARNING taskset or a second CPU is missing; server and wrk are NOT pinned");
 
-  const unavailable = {}; // "runtime/kind" -> reason; such servers are skipped after one failure
+  const unavailable = {}; // "runtime/kind" or "runtime/kind/scenario" -> reason: what is skipped
   for (const [kind, dir] of [["tsgi", ROOT], ["base", opts.baseline]]) {
     if (!opts.runtimes.includes("node") || !opts.kinds.includes(kind)) continue;
     const buildError = ensureBuild(dir);
@@ -209,7 +209,8 @@ async function main() {
         for (const [variant, kind] of runs) {
           const entry = ((((results[variant] ??= {})[runtime] ??= {})[scenario.name] ??= {})[kind] ??= { values: [], byRound: [], errors: [], failures: [] });
           const tag = `[${round + 1}/${opts.rounds}] ${runtime.padEnd(4)} ${scenario.name.padEnd(8)} ${(kind === "bare" ? "" : variant).padEnd(5)} ${kind.padEnd(6)}`;
-          // a kind that cannot start fails in every variant
+          // a kind that cannot start for a scenario (base may lack an option it needs) is skipped
+          // in that scenario's other variants and rounds, not in the other scenarios
           const skip = unavailable[`${runtime}/${kind}`] ?? unavailable[`${runtime}/${kind}/${scenario.name}`];
           if (skip) {
             if (!entry.failures.includes(skip)) entry.failures.push(skip);
@@ -231,7 +232,7 @@ async function main() {
           } catch (error) {
             const reason = error.startFailure ? `could not start: ${error.message}` : error.message;
             entry.failures.push(`round ${round + 1}: ${reason}`);
-            if (error.startFailure) unavailable[`${runtime}/${kind}`] = reason;
+            if (error.startFailure) unavailable[`${runtime}/${kind}/${scenario.name}`] = reason;
             console.log(`${tag} FAILED: ${reason}`);
           }
         }
