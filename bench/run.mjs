@@ -7,7 +7,9 @@
 // response), each against the native server's matching handler; the async variant is the headline.
 // Prints medians per scenario and the median of the per-round tsgi/native ratios; --write also
 // writes bench/RESULTS.md. With --baseline DIR it also runs "base" (tsgi from another checkout,
-// serving this checkout's bench apps) in every round and prints the median tsgi/base ratio.
+// serving this checkout's bench apps) in every round and prints the median tsgi/base ratio: for
+// throughput scenarios side by side with this checkout's tsgi, both at once on CPU 0, as the ratio
+// of their CPU time per request (side-by-side.mjs); for memory and slow clients, back to back.
 // It must never listen or connect beyond 127.0.0.1, never leave a server running (every process
 // is killed on error, Ctrl-C and exit), never report a figure from a server that failed to
 // validate without flagging it, and never modify the baseline checkout beyond `npm run build`.
@@ -16,8 +18,9 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { measureIdleMemory } from "./lib/memory.mjs";
+import { measureSideBySide } from "./lib/side-by-side.mjs";
 import { pinningAvailable, pinned, startServer } from "./lib/procs.mjs";
-import { header, markdownTable, notes, roundRatios, rows, textTable, variantRows } from "./lib/report.mjs";
+import { besideCpu, header, markdownTable, notes, roundRatios, rows, textTable, variantRows } from "./lib/report.mjs";
 import { SCENARIOS, displayRows } from "./lib/scenarios.mjs";
 import { SLOW_HEAD_TIMEOUT, fdLimitProblem, measureSlowClients } from "./lib/slow-clients.mjs";
 import { exchange } from "./lib/http-wire.mjs";
@@ -44,7 +47,11 @@ const USAGE = `usage: npm run bench -- [options]
                         the headline; bare is measured once, it has no app)
   --baseline DIR        also run "base": tsgi from DIR, another checkout of this repository
                         (built with npm run build when needed), on the same bench apps; prints
-                        tsgi/base, the median of the per-round ratios, to measure a change A/B
+                        tsgi/base, the median of the per-round ratios, to measure a change A/B.
+                        Throughput scenarios run base and this tsgi side by side (both at once
+                        on CPU 0, each with its own wrk on CPU 1) and compare their CPU time per
+                        request, which this VM's changing speed does not move; memory and slow
+                        clients run back to back. --kinds base gives the A/B alone
   --write               also write bench/RESULTS.md
   -h, --help            this text`;
 
@@ -119,13 +126,21 @@ async function validate(port, scenario) {
   return { note: v.note?.(result.responses[0]) };
 }
 
+/** Whether base runs side by side with tsgi in this scenario (a throughput one) rather than back to back. */
+const sideBySide = (scenario) => !scenario.memory && !scenario.slowClients;
+
 /** One server run: start, validate, measure, stop. Returns { value, errors } or throws. */
 async function measure(runtime, kind, scenario, variant, opts, pin) {
   if (scenario.unpinned) pin = false; // several server processes: no CPU of their own
+  const env = { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
   // base is the tsgi kind run from the baseline checkout (its own serve.ts / dist/serve.js, cwd there)
+  const start = (dir) => ({ argv: pinned(SERVER_CPU, RUNTIMES[runtime].tsgi(scenario, dir, variant), pin), cwd: dir, env });
+  if (kind === "base" && sideBySide(scenario)) {
+    const { wrk } = scenario;
+    return measureSideBySide({ tsgi: start(ROOT), base: start(opts.baseline), validate: (port) => validate(port, scenario), wrk, connections: opts.connections, duration: opts.duration, warmup: opts.warmup, cpu: LOAD_CPU, pin });
+  }
   const dir = kind === "base" ? opts.baseline : ROOT;
   const argv = pinned(SERVER_CPU, RUNTIMES[runtime][kind === "base" ? "tsgi" : kind](scenario, dir, variant), pin);
-  const env = { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
   let server;
   try {
     server = await startServer(argv, { cwd: dir, env });
@@ -207,7 +222,9 @@ async function main() {
         const runs = variants.flatMap((variant) => order.map((kind) => [variant, kind]));
         if (opts.kinds.includes("bare") && scenario.bare !== null) runs.push(["bare", "bare"]);
         for (const [variant, kind] of runs) {
-          const entry = ((((results[variant] ??= {})[runtime] ??= {})[scenario.name] ??= {})[kind] ??= { values: [], byRound: [], errors: [], failures: [] });
+          // base side by side with tsgi is its own entry: its figure is a ratio, not base's req/s
+          const key = kind === "base" && sideBySide(scenario) ? "beside" : kind;
+          const entry = ((((results[variant] ??= {})[runtime] ??= {})[scenario.name] ??= {})[key] ??= { values: [], byRound: [], errors: [], failures: [], cpu: [] });
           const tag = `[${round + 1}/${opts.rounds}] ${runtime.padEnd(4)} ${scenario.name.padEnd(8)} ${(kind === "bare" ? "" : variant).padEnd(5)} ${kind.padEnd(6)}`;
           // a kind that cannot start for a scenario (base may lack an option it needs) is skipped
           // in that scenario's other variants and rounds, not in the other scenarios
@@ -221,6 +238,7 @@ async function main() {
             const r = await measure(runtime, kind, scenario, variant, opts, pin);
             entry.values.push(r.value);
             entry.byRound[round] = r.value;
+            if (r.tsgiNs !== undefined) entry.cpu.push([r.tsgiNs, r.baseNs]);
             if (r.quiet !== undefined) {
               // the slow-clients scenario's run without them: its own row
               const alone = (results[variant][runtime][`${scenario.name}:alone`] ??= {})[kind] ??= { values: [], byRound: [], errors: [], failures: [] };
@@ -258,13 +276,15 @@ async function main() {
       if (variant === opts.variants[0]) flagged.push(...notes(shown, bare));
       const perRound = roundRatios(shown, byScenario, "native");
       const perRoundBase = withBase ? roundRatios(shown, byScenario, "base") : [];
+      const cpuBase = withBase ? besideCpu(shown, byScenario) : [];
       const title = `${runtime} (${info.versions[runtime]}), ${VARIANT_TITLE[variant]}: requests/s (unless a unit is given), median of ${opts.rounds}`;
       console.log(textTable(title, header(withBase), table));
       if (perRound.length) console.log(`  tsgi/native per round: ${perRound.join("; ")}`);
       if (perRoundBase.length) console.log(`  tsgi/base per round: ${perRoundBase.join("; ")}`);
+      if (cpuBase.length) console.log(`  side by side, CPU us per request tsgi / base (medians): ${cpuBase.join("; ")}`);
       for (const n of flagged) console.log(`  ! ${n}`);
       console.log("");
-      sections.push({ runtime, title, head: header(withBase), table, flagged, perRound, perRoundBase });
+      sections.push({ runtime, title, head: header(withBase), table, flagged, perRound, perRoundBase, cpuBase });
     }
   }
   if (opts.variants.length === 2) {
@@ -274,7 +294,7 @@ async function main() {
       const table = variantRows(shown, results.async?.[runtime] ?? {}, results.sync?.[runtime] ?? {}, head.slice(1).map((h) => h.split(" ")[0]));
       const title = `${runtime}: async variant / sync variant (1.00 = no cost; memory and p99: lower is better)`;
       console.log(textTable(title, head, table), "\n");
-      sections.push({ runtime, title, head, table, flagged: [], perRound: [], perRoundBase: [] });
+      sections.push({ runtime, title, head, table, flagged: [], perRound: [], perRoundBase: [], cpuBase: [] });
     }
   }
 
@@ -289,7 +309,7 @@ async function main() {
       `- Load generator: ${info.wrk}, 1 thread, ${opts.connections} connections, ${opts.duration} s per run after ${opts.warmup} s warm-up, ${opts.rounds} round(s); figures are medians, and tsgi/native is the median of the per-round ratios (tsgi and native run back to back in each round)`,
       `- Pinning: ${pin ? `server on CPU ${SERVER_CPU}, wrk and the idle client on CPU ${LOAD_CPU} (taskset)` : "none (taskset or a second CPU missing)"}`,
       `- Load: ${load}${loadBefore > 0.5 ? " - other work shared the machine, figures are noisy" : ""}`,
-      ...(withBase ? [`- A/B: ${baseInfo}; base is tsgi run from that checkout on the same bench apps, and tsgi/base is the median of the per-round ratios`] : []),
+      ...(withBase ? [`- A/B: ${baseInfo}; base is tsgi run from that checkout on the same bench apps, and tsgi/base is the median of the per-round ratios. Throughput scenarios ("side by side") run base and tsgi at once on CPU ${SERVER_CPU}, each with its own wrk on CPU ${LOAD_CPU}, and their ratio is base's CPU time per request over tsgi's (schedstat); memory and slow clients run back to back`] : []),
       `- Variants: ${opts.variants.map((v) => (v === "async" ? "async (bench/apps/async: async functions, header lists built per response, async generator bodies; native servers with async handlers)" : "sync (bench/apps: the constant-header sync apps)")).join("; ")}; bare has no app and is measured once per round`,
       `- Idle memory: ${opts.idleConnections} keep-alive connections that each made one request, server RSS delta (VmRSS) / ${opts.idleConnections}`,
       `- Slow clients: wrk p99 of 8 keep-alive connections alone, then while ${opts.slowClients} connections from another process trickle a request head one line a second and time out together (head timeout ${SLOW_HEAD_TIMEOUT} s for tsgi and node:http; Bun.serve and Deno.serve have none, so theirs stay open)`,
@@ -304,6 +324,7 @@ async function main() {
       md.push(`## ${s.title}`, "", markdownTable(s.head, s.table), "");
       if (s.perRound.length) md.push(`tsgi/native per round: ${s.perRound.join("; ")}`, "");
       if (s.perRoundBase.length) md.push(`tsgi/base per round: ${s.perRoundBase.join("; ")}`, "");
+      if (s.cpuBase.length) md.push(`side by side, CPU us per request tsgi / base (medians): ${s.cpuBase.join("; ")}`, "");
       if (s.flagged.length) md.push(...s.flagged.map((n) => `- ${n}`), "");
     }
     writeFileSync(path.join(ROOT, "bench/RESULTS.md"), md.join("\n"));

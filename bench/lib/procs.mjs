@@ -1,9 +1,9 @@
 // Process handling for the bench harness: starts servers (pinned with taskset) in their own process
 // group, waits for their "listening on http://HOST:PORT" line, and kills every process it started,
-// also on error, Ctrl-C or exit. Reads a process tree's resident memory from /proc.
+// also on error, Ctrl-C or exit. Reads a process tree's resident memory and CPU time from /proc.
 // It must never kill a process it did not start.
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 
 const live = new Set();
 
@@ -125,6 +125,34 @@ export function treeRss(pid) {
       if (match) total += Number(match[1]) * 1024;
     } catch {
       continue;
+    }
+    stack.push(...childrenOf(p));
+  }
+  return total;
+}
+
+/**
+ * Nanoseconds on a CPU so far of pid, its threads and its descendants, from the scheduler's
+ * /proc/PID/task/TID/schedstat (user and kernel time alike; a thread that already exited is not
+ * counted, so read it while the server runs).
+ */
+export function treeCpuNs(pid) {
+  let total = 0;
+  const stack = [pid];
+  while (stack.length > 0) {
+    const p = stack.pop();
+    let tids;
+    try {
+      tids = readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        total += Number(readFileSync(`/proc/${p}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      } catch {
+        // the thread ended meanwhile
+      }
     }
     stack.push(...childrenOf(p));
   }

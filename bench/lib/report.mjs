@@ -1,6 +1,8 @@
 // Turns the collected bench figures into the printed tables and bench/RESULTS.md: medians per
 // scenario for tsgi, native and bare (and base, with --baseline), the median of the per-round
 // ratios tsgi/native (and tsgi/base) and async/sync per variant, and every error or failure flagged.
+// A scenario whose base ran side by side with tsgi has a "beside" entry instead: its figures are
+// already the ratios (base's CPU time per request over tsgi's), one per round.
 // It must never drop a flagged run silently or print a figure for a server that failed validation.
 
 export function median(values) {
@@ -42,11 +44,19 @@ export function header(withBase) {
   return ["scenario", "tsgi", ...(withBase ? ["base", "tsgi/base"] : []), "native", "tsgi/native", "bare socket"];
 }
 
+/** The tsgi/base cells: base's req/s and the ratio, or "side by side" and the median of its ratios. */
+function baseCells(r, s) {
+  if (!r.beside) return [cell(r.base, s), ratio(r.tsgi, r.base)];
+  const m = median(r.beside.values);
+  const flag = r.beside.errors.length || r.beside.failures.length ? " !" : "";
+  return ["side by side", m === undefined ? (r.beside.failures.length ? "failed" : "-") : `${m.toFixed(3)}${flag}`];
+}
+
 /** Rows [label, tsgi, (base, tsgi/base,) native, tsgi/native, bare] for one runtime, matching header(withBase). */
 export function rows(scenarios, byScenario, withBase = false) {
   return scenarios.map((s) => {
     const r = byScenario[s.name] ?? {};
-    const base = withBase ? [cell(r.base, s), ratio(r.tsgi, r.base)] : [];
+    const base = withBase ? baseCells(r, s) : [];
     const lower = s.memory || s.unit === "ms";
     return [lower ? `${s.label} (lower is better)` : s.label, cell(r.tsgi, s), ...base, cell(r.native, s), ratio(r.tsgi, r.native), cell(r.bare, s)];
   });
@@ -57,12 +67,28 @@ export function roundRatios(scenarios, byScenario, other = "native") {
   const out = [];
   for (const s of scenarios) {
     const r = byScenario[s.name] ?? {};
+    if (other === "base" && r.beside) {
+      if (r.beside.byRound.length) out.push(`${s.name}: ${Array.from(r.beside.byRound, (v) => (v === undefined ? "-" : v.toFixed(3))).join(" ")}`);
+      continue;
+    }
     if (!r.tsgi || !r[other]) continue;
     const each = r.tsgi.byRound.map((a, round) => {
       const b = r[other].byRound[round];
       return a !== undefined && b ? (a / b).toFixed(2) : "-";
     });
     if (each.length) out.push(`${s.name}: ${each.join(" ")}`);
+  }
+  return out;
+}
+
+/** One item per side-by-side scenario: the medians of tsgi's and base's CPU microseconds per request. */
+export function besideCpu(scenarios, byScenario) {
+  const out = [];
+  for (const s of scenarios) {
+    const cpu = byScenario[s.name]?.beside?.cpu ?? [];
+    if (cpu.length === 0) continue;
+    const us = (i) => (median(cpu.map((c) => c[i])) / 1000).toFixed(2);
+    out.push(`${s.name} ${us(0)} / ${us(1)}`);
   }
   return out;
 }

@@ -1,0 +1,61 @@
+// The A/B of `npm run bench -- --baseline DIR`: tsgi from this checkout and from the baseline run at
+// the same time, pinned to the same CPU, each loaded by its own wrk (both on the load CPU), and
+// each server's CPU time per request is read over the same seconds. This VM's speed changes from
+// second to second (one server's req/s moves by 10-30% between runs), and both servers see the same
+// changes, so their ratio keeps only what differs: the work per request.
+// It must never report a ratio from a server that failed validation, nor drop a wrk error unflagged.
+import { startServer, treeCpuNs } from "./procs.mjs";
+import { errorCount, runWrk } from "./wrk.mjs";
+
+/**
+ * Starts both servers ({ argv, cwd, env } each), validates one exchange on each (`validate(port)`
+ * resolves { problem } or { note }), warms both up, then loads both for `duration` seconds at once.
+ * Resolves { value, tsgiNs, baseNs, errors, detail }: value is base's CPU time per request over
+ * tsgi's (above 1: tsgi does less work per request, read like a req/s ratio).
+ */
+export async function measureSideBySide({ tsgi, base, validate, wrk, connections, duration, warmup, cpu, pin }) {
+  const servers = {};
+  try {
+    // one after the other: a server that cannot start is reported as such (run.mjs skips it after)
+    for (const [kind, start] of [["base", base], ["tsgi", tsgi]]) {
+      try {
+        servers[kind] = await startServer(start.argv, { cwd: start.cwd, env: start.env });
+      } catch (error) {
+        error.startFailure = true;
+        error.message = `${kind}: ${error.message}`;
+        throw error;
+      }
+    }
+    const notes = [];
+    for (const kind of ["base", "tsgi"]) {
+      const { problem, note } = await validate(servers[kind].port);
+      if (problem) throw new Error(`${kind}: validation failed: ${problem}`);
+      if (note) notes.push(`${kind}: ${note}`);
+    }
+    const drive = (kind, seconds) => runWrk({ port: servers[kind].port, wrk, connections, cpu, pin, duration: seconds });
+    if (warmup > 0) await Promise.all([drive("base", warmup), drive("tsgi", warmup)]);
+    const before = { base: treeCpuNs(servers.base.child.pid), tsgi: treeCpuNs(servers.tsgi.child.pid) };
+    const [b, t] = await Promise.all([drive("base", duration), drive("tsgi", duration)]);
+    const baseNs = (treeCpuNs(servers.base.child.pid) - before.base) / b.requests;
+    const tsgiNs = (treeCpuNs(servers.tsgi.child.pid) - before.tsgi) / t.requests;
+    const errors = [];
+    for (const [kind, r] of [["base", b], ["tsgi", t]]) {
+      if (errorCount(r.errors) > 0) {
+        const parts = Object.entries(r.errors).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
+        errors.push(`${kind}: wrk errors (${parts.join(", ")}) of ${r.requests} requests${notes.length ? `; ${notes.join("; ")}` : ""}`);
+      }
+      const child = servers[kind].child;
+      if (child.exitCode !== null || child.signalCode !== null) errors.push(`${kind}: server died during the run`);
+    }
+    const us = (ns) => (ns / 1000).toFixed(2);
+    return {
+      value: baseNs / tsgiNs,
+      tsgiNs,
+      baseNs,
+      errors,
+      detail: `tsgi ${us(tsgiNs)} / base ${us(baseNs)} us CPU per request, side by side (${Math.round(t.rps)} / ${Math.round(b.rps)} req/s): tsgi/base ${(baseNs / tsgiNs).toFixed(3)}`,
+    };
+  } finally {
+    await Promise.all(Object.values(servers).map((s) => s.stop()));
+  }
+}
