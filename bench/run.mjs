@@ -130,14 +130,14 @@ async function validate(port, scenario) {
 const sideBySide = (scenario) => !scenario.memory && !scenario.slowClients;
 
 /** One server run: start, validate, measure, stop. Returns { value, errors } or throws. */
-async function measure(runtime, kind, scenario, variant, opts, pin) {
+async function measure(runtime, kind, scenario, variant, opts, pin, round) {
   if (scenario.unpinned) pin = false; // several server processes: no CPU of their own
   const env = { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
   // base is the tsgi kind run from the baseline checkout (its own serve.ts / dist/serve.js, cwd there)
   const start = (dir) => ({ argv: pinned(SERVER_CPU, RUNTIMES[runtime].tsgi(scenario, dir, variant), pin), cwd: dir, env });
   if (kind === "base" && sideBySide(scenario)) {
     const { wrk } = scenario;
-    return measureSideBySide({ tsgi: start(ROOT), base: start(opts.baseline), validate: (port) => validate(port, scenario), wrk, connections: opts.connections, duration: opts.duration, warmup: opts.warmup, cpu: LOAD_CPU, pin });
+    return measureSideBySide({ tsgi: start(ROOT), base: start(opts.baseline), baseFirst: round % 2 === 0, validate: (port) => validate(port, scenario), wrk, connections: opts.connections, duration: opts.duration, warmup: opts.warmup, cpu: LOAD_CPU, pin });
   }
   const dir = kind === "base" ? opts.baseline : ROOT;
   const argv = pinned(SERVER_CPU, RUNTIMES[runtime][kind === "base" ? "tsgi" : kind](scenario, dir, variant), pin);
@@ -235,7 +235,7 @@ async function main() {
             continue;
           }
           try {
-            const r = await measure(runtime, kind, scenario, variant, opts, pin);
+            const r = await measure(runtime, kind, scenario, variant, opts, pin, round);
             entry.values.push(r.value);
             entry.byRound[round] = r.value;
             if (r.tsgiNs !== undefined) entry.cpu.push([r.tsgiNs, r.baseNs]);
@@ -290,8 +290,13 @@ async function main() {
   if (opts.variants.length === 2) {
     // async/sync: the cost of writing the app as real apps are, per server (median of per-round ratios)
     for (const runtime of opts.runtimes) {
-      const head = ["scenario", ...opts.kinds.filter((k) => k !== "bare").map((k) => `${k} async/sync`)];
-      const table = variantRows(shown, results.async?.[runtime] ?? {}, results.sync?.[runtime] ?? {}, head.slice(1).map((h) => h.split(" ")[0]));
+      // base side by side has no req/s of its own to compare: a kind with no figure at all is left out
+      const kinds = opts.kinds.filter((k) => k !== "bare");
+      const full = variantRows(shown, results.async?.[runtime] ?? {}, results.sync?.[runtime] ?? {}, kinds);
+      const kept = kinds.map((_, i) => i + 1).filter((col) => full.some((row) => row[col] !== "-"));
+      if (kept.length === 0) continue;
+      const head = ["scenario", ...kept.map((col) => `${kinds[col - 1]} async/sync`)];
+      const table = full.map((row) => [row[0], ...kept.map((col) => row[col])]);
       const title = `${runtime}: async variant / sync variant (1.00 = no cost; memory and p99: lower is better)`;
       console.log(textTable(title, head, table), "\n");
       sections.push({ runtime, title, head, table, flagged: [], perRound: [], perRoundBase: [], cpuBase: [] });

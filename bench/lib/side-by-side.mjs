@@ -2,22 +2,27 @@
 // the same time, pinned to the same CPU, each loaded by its own wrk (both on the load CPU), and
 // each server's CPU time per request is read over the same seconds. This VM's speed changes from
 // second to second (one server's req/s moves by 10-30% between runs), and both servers see the same
-// changes, so their ratio keeps only what differs: the work per request.
+// changes, so their ratio keeps only what differs: the work per request. The one started (and loaded)
+// second gained up to 4% in an A/A run of one checkout against itself, so the order alternates by
+// round (`baseFirst`) and the median over rounds cancels it.
 // It must never report a ratio from a server that failed validation, nor drop a wrk error unflagged.
 import { startServer, treeCpuNs } from "./procs.mjs";
 import { errorCount, runWrk } from "./wrk.mjs";
 
 /**
- * Starts both servers ({ argv, cwd, env } each), validates one exchange on each (`validate(port)`
+ * Starts both servers ({ argv, cwd, env } each; base first when `baseFirst`, else tsgi), validates one exchange on each (`validate(port)`
  * resolves { problem } or { note }), warms both up, then loads both for `duration` seconds at once.
  * Resolves { value, tsgiNs, baseNs, errors, detail }: value is base's CPU time per request over
  * tsgi's (above 1: tsgi does less work per request, read like a req/s ratio).
  */
-export async function measureSideBySide({ tsgi, base, validate, wrk, connections, duration, warmup, cpu, pin }) {
+export async function measureSideBySide({ tsgi, base, baseFirst, validate, wrk, connections, duration, warmup, cpu, pin }) {
   const servers = {};
+  const order = baseFirst ? ["base", "tsgi"] : ["tsgi", "base"];
+  const starts = { base, tsgi };
   try {
     // one after the other: a server that cannot start is reported as such (run.mjs skips it after)
-    for (const [kind, start] of [["base", base], ["tsgi", tsgi]]) {
+    for (const kind of order) {
+      const start = starts[kind];
       try {
         servers[kind] = await startServer(start.argv, { cwd: start.cwd, env: start.env });
       } catch (error) {
@@ -27,15 +32,16 @@ export async function measureSideBySide({ tsgi, base, validate, wrk, connections
       }
     }
     const notes = [];
-    for (const kind of ["base", "tsgi"]) {
+    for (const kind of order) {
       const { problem, note } = await validate(servers[kind].port);
       if (problem) throw new Error(`${kind}: validation failed: ${problem}`);
       if (note) notes.push(`${kind}: ${note}`);
     }
     const drive = (kind, seconds) => runWrk({ port: servers[kind].port, wrk, connections, cpu, pin, duration: seconds });
-    if (warmup > 0) await Promise.all([drive("base", warmup), drive("tsgi", warmup)]);
+    if (warmup > 0) await Promise.all(order.map((kind) => drive(kind, warmup)));
     const before = { base: treeCpuNs(servers.base.child.pid), tsgi: treeCpuNs(servers.tsgi.child.pid) };
-    const [b, t] = await Promise.all([drive("base", duration), drive("tsgi", duration)]);
+    const runs = await Promise.all(order.map((kind) => drive(kind, duration)));
+    const [b, t] = baseFirst ? runs : [runs[1], runs[0]];
     const baseNs = (treeCpuNs(servers.base.child.pid) - before.base) / b.requests;
     const tsgiNs = (treeCpuNs(servers.tsgi.child.pid) - before.tsgi) / t.requests;
     const errors = [];
