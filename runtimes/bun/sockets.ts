@@ -146,9 +146,19 @@ class BunConnection extends SocketConnection {
   /** Sends a file with sendfile(2) (plain sockets on Linux); null on TLS or without it. */
   sendFile(file: FileToSend): Promise<FileSent> | null {
     const sendfile = this.shared.sendfile;
+    if (sendfile === null || !this.canSendFile()) return null;
+    return pumpFile(sendfile, this.fd, this, file);
+  }
+
+  /** sendfile(2) is loaded, the socket is plain and open, and its fd is known (any size is worth it). */
+  canSendFile(): boolean {
+    return this.shared.sendfile !== null && this.shared.tls === undefined && this.state === OPEN && this.fd >= 0;
+  }
+
+  /** The socket's file descriptor, or -1 when Bun does not say. */
+  private get fd(): number {
     const fd = (this.socket as unknown as { fd?: unknown }).fd;
-    if (sendfile === null || this.shared.tls !== undefined || this.state !== OPEN || typeof fd !== "number" || fd < 0) return null;
-    return pumpFile(sendfile, fd, this, file);
+    return typeof fd === "number" ? fd : -1;
   }
 
   /** For pumpFile: bytes wait in the queue. */

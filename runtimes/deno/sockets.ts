@@ -165,7 +165,7 @@ export class DenoConnection extends SocketConnection {
    * file, so only a stretch that ends there is sent this way, and only from PIPE_MIN to PIPE_MAX.
    */
   sendFile(file: FileToSend): Promise<FileSent> | null {
-    if (this.state !== OPEN || file.size < PIPE_MIN || file.size > PIPE_MAX || this.conn.writable === undefined) return null;
+    if (!this.canSendFile(file.size)) return null;
     try {
       const st = deno.statSync(file.path);
       if (!st.isFile || st.size !== file.offset + file.size) return null;
@@ -173,6 +173,11 @@ export class DenoConnection extends SocketConnection {
       return null;
     }
     return this.pipeFile(file);
+  }
+
+  /** The pipe is worth its setup for this size, and the connection can take it. */
+  canSendFile(size: number): boolean {
+    return this.state === OPEN && size >= PIPE_MIN && size <= PIPE_MAX && this.conn.writable !== undefined;
   }
 
   private async pipeFile(file: FileToSend): Promise<FileSent> {

@@ -104,8 +104,9 @@ export class Responder extends ResponseWriter implements ExchangeHost<Exchange> 
     return this.finish();
   }
 
-  get sendsFiles(): boolean {
-    return this.transport.sendFile !== undefined;
+  takesFile(file: FileSource): boolean {
+    const t = this.transport;
+    return t.sendFile !== undefined && file.path !== null && (t.canSendFile === undefined || t.canSendFile(file.size));
   }
 
   sendFile(file: FileSource): Promise<boolean> | null {

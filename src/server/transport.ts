@@ -34,6 +34,12 @@ export interface Transport {
    * and never rejects.
    */
   sendFile?(file: FileToSend): Promise<FileSent> | null;
+  /**
+   * With sendFile: whether this connection would send a file of `size` bytes by its own path now,
+   * decided without writing anything. False keeps the response head queued, so it leaves together
+   * with the body the core reads (one write, not two); sendFile may still return null after true.
+   */
+  canSendFile?(size: number): boolean;
 }
 
 /** A stretch of a file on disk, for Transport.sendFile. */

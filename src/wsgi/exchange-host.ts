@@ -25,8 +25,9 @@ export interface ExchangeHost<E> {
   progress(): void;
   /** An error response instead of the application's (the headers were not sent). */
   sendError(status: number, detail: string): void;
+  /** Whether sendFile(file) would be taken: asked before the headers go out, so a file the host will not send is pulled with its head joined to the first chunk. */
+  takesFile(file: FileSource): boolean;
   /** sendFile(file), once the headers went out with a Content-Length of file.size, sends it (null: cannot); whether all went out. */
-  readonly sendsFiles: boolean;
   sendFile(file: FileSource): Promise<boolean> | null;
   /** The exchange is over: success, app error, or abort. Called once. */
   exchangeDone(ex: E): void;

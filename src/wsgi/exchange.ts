@@ -158,7 +158,7 @@ export class Exchange implements ChunkTaker, Settling {
       return;
     }
     try {
-      if (file !== null && file.path !== null && !this.isHead && this.start !== null && this.host.sendsFiles && this.sentFile(file)) return;
+      if (file !== null && file.path !== null && !this.isHead && this.start !== null && this.host.takesFile(file) && this.sentFile(file)) return;
       if (isArray) {
         appBody?.takenWhole();
         this.sendArray(body as unknown[]);

@@ -1,0 +1,81 @@
+// Unit tests of a sized wsgi.file_wrapper body on a transport that can send files itself
+// (Transport.sendFile, as Bun's sendfile and Deno's pipe): the driver is asked before the head goes
+// out, so a file it will not take (canSendFile false: Deno's small files) leaves with its head in
+// one write, and a file it takes follows its head, written first. It must never wait on time:
+// every wait is for a transport event.
+import { afterEach, expect, test } from "vitest";
+import type { Application, FileLike, FileWrapper } from "../../src/wsgi/types.ts";
+import type { FileSent, FileToSend } from "../../src/server/transport.ts";
+import { type Client, connect, normaliseDate } from "./fake.ts";
+
+const GET = "GET /f HTTP/1.1\r\nHost: a\r\n\r\n";
+const HEAD_TEXT = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nDate: X\r\nServer: tsgi\r\n\r\n";
+const clients: Client[] = [];
+
+afterEach(() => {
+  for (const c of clients.splice(0)) c.handle.closed();
+});
+
+/** A five-byte file at /srv/f as a file-like object, read asynchronously as a real file is. */
+function fileLike(): FileLike {
+  let left = true;
+  return {
+    path: "/srv/f",
+    size: 5,
+    async read(): Promise<Uint8Array> {
+      const out = left ? new TextEncoder().encode("hello") : new Uint8Array(0);
+      left = false;
+      return out;
+    },
+  };
+}
+
+const app: Application = (environ, startResponse) => {
+  startResponse("200 OK", [["Content-Type", "text/plain"]]);
+  return (environ["wsgi.file_wrapper"] as FileWrapper)(fileLike());
+};
+
+/** A connection whose transport sends files when `takes` says so; the files it was asked to send. */
+function fileClient(takes: boolean): { client: Client; asked: FileToSend[]; writesBeforeAsk: number[] } {
+  const client = connect(app);
+  clients.push(client);
+  const t = client.transport;
+  const asked: FileToSend[] = [];
+  const writesBeforeAsk: number[] = [];
+  const sender = t as typeof t & { sendFile(file: FileToSend): Promise<FileSent> | null; canSendFile(size: number): boolean };
+  sender.canSendFile = () => takes;
+  sender.sendFile = (file) => {
+    asked.push(file);
+    writesBeforeAsk.push(t.events.filter((e) => e === "write").length);
+    // the driver's own path puts the file's bytes on the wire, later
+    return Promise.resolve().then(() => {
+      t.write(new TextEncoder().encode("hello"));
+      return { sent: file.size, direct: file.size, how: "the test's path" };
+    });
+  };
+  return { client, asked, writesBeforeAsk };
+}
+
+test("a file the transport will not take is read, and its head leaves with its body in one write", async () => {
+  const { client, asked } = fileClient(false);
+  client.send(GET);
+  await client.transport.untilResponses(1);
+  expect(asked).toEqual([]);
+  expect(client.transport.events.filter((e) => e === "write")).toHaveLength(1);
+  expect(normaliseDate(client.transport.text)).toBe(HEAD_TEXT + "hello");
+  expect(client.transport.closed).toBe(false);
+});
+
+test("a file the transport takes is sent by it, after its head was written", async () => {
+  const { client, asked, writesBeforeAsk } = fileClient(true);
+  client.send(GET);
+  await client.transport.untilResponses(1);
+  expect(asked).toEqual([{ path: "/srv/f", offset: 0, size: 5 }]);
+  expect(writesBeforeAsk).toEqual([1]);
+  expect(normaliseDate(client.transport.text)).toBe(HEAD_TEXT + "hello");
+  // the connection goes on: a second request gets the same answer by the same path
+  client.send(GET);
+  await client.transport.untilResponses(2);
+  expect(writesBeforeAsk).toEqual([1, 3]); // head, file, then the second head before the second ask
+  expect(client.transport.closed).toBe(false);
+});
