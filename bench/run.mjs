@@ -24,7 +24,7 @@ import { besideCpu, header, markdownTable, notes, roundRatios, rows, textTable, 
 import { SCENARIOS, displayRows } from "./lib/scenarios.mjs";
 import { SLOW_HEAD_TIMEOUT, fdLimitProblem, measureSlowClients } from "./lib/slow-clients.mjs";
 import { exchange } from "./lib/http-wire.mjs";
-import { ensureWrk, errorCount, runWrk } from "./lib/wrk.mjs";
+import { ensureWrk, errorLine, runWrk } from "./lib/wrk.mjs";
 import { baselineOption, countOption, listOption } from "./lib/options.mjs";
 import { ROOT, RUNTIMES, describe, ensureBuild, firstLine } from "./lib/servers.mjs";
 
@@ -166,10 +166,8 @@ async function measure(runtime, kind, scenario, variant, opts, pin, round) {
     if (opts.warmup > 0) await runWrk({ ...drive, duration: opts.warmup });
     const r = await runWrk({ ...drive, duration: opts.duration });
     const errors = [];
-    if (errorCount(r.errors) > 0) {
-      const parts = Object.entries(r.errors).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
-      errors.push(`wrk errors (${parts.join(", ")}) of ${r.requests} requests${note ? `; ${note}` : ""}`);
-    }
+    const wrkErrors = errorLine(r, note);
+    if (wrkErrors !== null) errors.push(wrkErrors);
     if (server.child.exitCode !== null || server.child.signalCode !== null) errors.push("server died during the run");
     return { value: r.rps, errors, detail: `${Math.round(r.rps)} req/s, p50 ${(r.p50_us / 1000).toFixed(2)} ms, p99 ${(r.p99_us / 1000).toFixed(2)} ms` };
   } finally {

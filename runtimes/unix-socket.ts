@@ -13,10 +13,8 @@ import process from "node:process";
 /** This OS as node:os names it ("linux", "darwin", ...): sun_path's length differs between them. */
 export const osName = platform;
 
-/** `path` resolved against `cwd`, as a runtime that binds an absolute path (Deno) binds it. */
-export function resolvePath(cwd: string, path: string): string {
-  return resolve(cwd, path);
-}
+/** A path resolved against a working directory, as a runtime that binds an absolute path (Deno) binds it. */
+export const resolvePath = resolve;
 
 /** How long a connect to an existing socket file may take before it counts as live. */
 const PROBE_MS = 1000;

@@ -1,6 +1,6 @@
 // Watching a folder for changed source files (`--reload`), through node:fs.watch, which Node (20 on
-// Linux: recursive), Bun and Deno provide; loaded only by a supervisor (Platform.supervision). Must never decide what a change means (the supervisor
-// reloads) and never throw from a watcher callback.
+// Linux: recursive), Bun and Deno provide; loaded only by a supervisor (Platform.supervision).
+// Must never decide what a change means (the supervisor reloads) and never throw from a watcher callback.
 
 import { watch } from "node:fs";
 

@@ -7,7 +7,7 @@
 // round (`baseFirst`) and the median over rounds cancels it.
 // It must never report a ratio from a server that failed validation, nor drop a wrk error unflagged.
 import { startServer, treeCpuNs } from "./procs.mjs";
-import { errorCount, runWrk } from "./wrk.mjs";
+import { errorLine, runWrk } from "./wrk.mjs";
 
 /**
  * Starts both servers ({ argv, cwd, env } each; base first when `baseFirst`, else tsgi), validates one exchange on each (`validate(port)`
@@ -46,10 +46,8 @@ export async function measureSideBySide({ tsgi, base, baseFirst, validate, wrk, 
     const tsgiNs = (treeCpuNs(servers.tsgi.child.pid) - before.tsgi) / t.requests;
     const errors = [];
     for (const [kind, r] of [["base", b], ["tsgi", t]]) {
-      if (errorCount(r.errors) > 0) {
-        const parts = Object.entries(r.errors).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
-        errors.push(`${kind}: wrk errors (${parts.join(", ")}) of ${r.requests} requests${notes.length ? `; ${notes.join("; ")}` : ""}`);
-      }
+      const wrkErrors = errorLine(r, notes.join("; "));
+      if (wrkErrors !== null) errors.push(`${kind}: ${wrkErrors}`);
       const child = servers[kind].child;
       if (child.exitCode !== null || child.signalCode !== null) errors.push(`${kind}: server died during the run`);
     }

@@ -9,7 +9,7 @@
 import { spawnSync } from "node:child_process";
 import readline from "node:readline";
 import { pinned, stopProcess, track } from "./procs.mjs";
-import { errorCount, runWrk } from "./wrk.mjs";
+import { errorLine, runWrk } from "./wrk.mjs";
 
 const CLIENT = new URL("./slow-client.mjs", import.meta.url).pathname;
 /** The slow clients' head timeout (seconds), given to every server that has one. */
@@ -18,9 +18,8 @@ export const SLOW_HEAD_TIMEOUT = 3;
 const AFTER_EXPIRY = 3;
 
 function wrkProblems(r) {
-  if (errorCount(r.errors) === 0) return [];
-  const parts = Object.entries(r.errors).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
-  return [`wrk errors (${parts.join(", ")}) of ${r.requests} requests`];
+  const line = errorLine(r);
+  return line === null ? [] : [line];
 }
 
 const ms = (us) => (us / 1000).toFixed(2);

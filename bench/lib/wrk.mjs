@@ -108,3 +108,10 @@ export function runWrk({ port, wrk, duration, connections, cpu, pin }) {
 export function errorCount(errors) {
   return errors.connect + errors.read + errors.write + errors.status + errors.timeout;
 }
+
+/** One line for a run's wrk errors ("wrk errors (read 3) of 1000 requests; `note`"), or null when it had none. */
+export function errorLine(r, note) {
+  if (errorCount(r.errors) === 0) return null;
+  const parts = Object.entries(r.errors).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
+  return `wrk errors (${parts.join(", ")}) of ${r.requests} requests${note ? `; ${note}` : ""}`;
+}
