@@ -37,14 +37,15 @@ function nodeHasStripFunction(): boolean {
 }
 
 /**
- * Finds the compiled TypeScript loader next to the running bundle (dist/serve.js,
- * dist/runtimes/index.js or dist/runtimes/node/index.js) and registers it. The loader emits inline
+ * Finds the compiled TypeScript loader next to the running bundle and registers it: this code runs
+ * from one of the build's shared chunks (dist/chunks/), or from dist/serve.js, dist/runtimes/index.js
+ * or dist/runtimes/node/index.js when bundled without splitting. The loader emits inline
  * source maps, which Node uses only when source maps are enabled before the module loads.
  */
 function registerTsLoader(compiler: TsCompiler): void {
   process.setSourceMapsEnabled(true);
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, "runtimes", "node", "ts-loader.js"), join(here, "node", "ts-loader.js"), join(here, "ts-loader.js")];
+  const candidates = [join(here, "..", "runtimes", "node", "ts-loader.js"), join(here, "runtimes", "node", "ts-loader.js"), join(here, "node", "ts-loader.js"), join(here, "ts-loader.js")];
   const found = candidates.find((p) => existsSync(p));
   if (found === undefined) {
     throw new Error(`cannot load TypeScript on Node: the loader is missing (looked for ${candidates.join(", ")}; run \`npm run build\`)`);

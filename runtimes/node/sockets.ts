@@ -4,7 +4,7 @@
 // applies backpressure and closes sockets.
 
 import { createServer, type Server, type Socket } from "node:net";
-import { type Server as TlsServer, type TLSSocket, type TlsOptions, createSecureContext, createServer as createTlsServer } from "node:tls";
+import type { Server as TlsServer, TLSSocket, TlsOptions } from "node:tls";
 import type { ServerCore } from "../../src/server/server.ts";
 import type { Site } from "../../src/server/site.ts";
 import { Slab } from "../../src/http/bytes.ts";
@@ -16,6 +16,7 @@ import { HIGH_WATER, SocketConnection } from "../socket-connection.ts";
 import { joinRuns, joinedIfSmall } from "../gather.ts";
 
 const kConn = Symbol("tsgi.conn");
+type NodeTls = typeof import("node:tls");
 type TsgiSocket = Socket & { [kConn]?: NodeConnection };
 
 const OPEN = 0;
@@ -159,43 +160,47 @@ function secured(core: ServerCore, socket: TLSSocket, slab: Slab, site: Site, ma
 }
 
 /** The secure context options of `material`, checked by making one; bad key or certificate text is a TlsError. */
-function contextOptions(material: TlsMaterial): TlsOptions {
+function contextOptions(nodeTls: NodeTls, material: TlsMaterial): TlsOptions {
   const options: TlsOptions = { ...listenerTls(material), ALPNProtocols: [...material.alpn] };
   try {
-    createSecureContext(options);
+    nodeTls.createSecureContext(options);
   } catch (err) {
     throw tlsRefused(err);
   }
   return options;
 }
 
-function tlsServer(core: ServerCore, material: TlsMaterial, onSecure: (socket: TLSSocket) => void): Server {
+/**
+ * A node:tls server for `material`, and how to swap its certificate on SIGHUP (for connections
+ * accepted from then on; established ones keep theirs). node:tls is imported here, by a TLS
+ * listener only: the import alone costs every server the root certificates' strings (~0.4 MB of heap).
+ */
+async function tlsServer(core: ServerCore, material: TlsMaterial, onSecure: (socket: TLSSocket) => void): Promise<{ server: TlsServer; reload: (m: TlsMaterial) => Promise<void> }> {
+  const nodeTls = await import("node:tls");
   const options: TlsOptions = {
-    ...contextOptions(material),
+    ...contextOptions(nodeTls, material),
     allowHalfOpen: true,
     noDelay: true,
     highWaterMark: HIGH_WATER,
     // The handshake counts as part of the first request head.
     handshakeTimeout: core.options.headTimeout,
   };
-  const server = createTlsServer(options, onSecure);
+  const server = nodeTls.createServer(options, onSecure);
   // A failed handshake (plain HTTP to this port, a refused certificate) concerns that client only: Node destroys its socket.
   server.on("tlsClientError", () => {});
-  return server;
+  return { server, reload: async (m) => server.setSecureContext(contextOptions(nodeTls, m)) };
 }
 
 /**
  * Starts listening; resolves once bound (with the real port when port 0 was asked for). A worker
  * (ListenOptions.shared) needs nothing more: node:cluster shares its supervisor's socket.
  */
-export function listen(core: ServerCore, bind: Bind, options: ListenOptions = {}): Promise<Listener> {
+export async function listen(core: ServerCore, bind: Bind, options: ListenOptions = {}): Promise<Listener> {
   const slab = new Slab();
   const tls = bind.kind === "unix" ? undefined : options.tls;
   let site: Site | undefined; // set once bound, before any connection can be accepted
-  const server: Server =
-    tls === undefined
-      ? createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: HIGH_WATER }, (socket) => accept(core, socket, slab, site!))
-      : tlsServer(core, tls, (socket) => secured(core, socket, slab, site!, tls));
+  const secure = tls === undefined ? undefined : await tlsServer(core, tls, (socket) => secured(core, socket, slab, site!, tls));
+  const server: Server = secure?.server ?? createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: HIGH_WATER }, (socket) => accept(core, socket, slab, site!));
   return new Promise<Listener>((resolve, reject) => {
     const onListenError = (err: Error) => reject(listenFailure(bind, err));
     server.once("error", onListenError);
@@ -206,9 +211,7 @@ export function listen(core: ServerCore, bind: Bind, options: ListenOptions = {}
       const actual = boundAddress(bind, server.address());
       site = siteFor(core, actual, tls !== undefined);
       // Node removes a unix socket file itself on close.
-      // SIGHUP: node:tls swaps the context for connections accepted from now on; established ones keep theirs.
-      const reloadTls = tls === undefined ? undefined : async (material: TlsMaterial) => (server as TlsServer).setSecureContext(contextOptions(material));
-      resolve(listenerFor(core, bind, actual, site, { stopAccepting: () => server.close(), reloadTls }));
+      resolve(listenerFor(core, bind, actual, site, { stopAccepting: () => server.close(), reloadTls: secure?.reload }));
     };
     const backlog = options.backlog;
     if (bind.kind === "unix") server.listen({ path: bind.path, backlog }, ready);
