@@ -10,7 +10,6 @@
 
 import type { Socket, SocketHandler, TLSOptions } from "bun";
 import { existsSync, unlinkSync } from "node:fs";
-import { createSecureContext } from "node:tls";
 import type { ServerCore } from "../../src/server/server.ts";
 import type { Site } from "../../src/server/site.ts";
 import { Slab } from "../../src/http/bytes.ts";
@@ -345,8 +344,12 @@ function reusePort(options: ListenOptions): object {
   return options.shared === true ? { reusePort: true } : {};
 }
 
-/** Bun.listen's tls option for our settings; bad key or certificate text is a TlsError. */
-function tlsOptions(material: TlsMaterial): TLSOptions {
+/**
+ * Bun.listen's tls option for our settings; bad key or certificate text is a TlsError. node:tls is
+ * imported here, for a TLS listener only (its import alone costs every server ~70 KB of heap, 1.3 MB RSS).
+ */
+async function tlsOptions(material: TlsMaterial): Promise<TLSOptions> {
+  const { createSecureContext } = await import("node:tls");
   const options: TLSOptions = { ...listenerTls(material), ALPNProtocols: encodeAlpn(material.alpn) };
   try {
     // Bun.listen refuses bad text too, but in words that cannot be told from an address error.
@@ -369,7 +372,7 @@ export async function listen(core: ServerCore, bind: Bind, options: ListenOption
   if (bind.kind === "fd") throw listenFailure(bind, new Error("Bun cannot adopt an inherited socket (Bun.listen takes a host and port or a unix path, not a file descriptor); use Node"));
   if (options.backlog !== undefined) core.options.log("tsgi: warning: --backlog is ignored on Bun (Bun.listen has no backlog setting)");
   const material = bind.kind === "tcp" ? options.tls : undefined;
-  const tls = material === undefined ? undefined : tlsOptions(material);
+  const tls = material === undefined ? undefined : await tlsOptions(material);
   const shared: Shared = { log: core.options.log, slab: new Slab(), staging: new StagingPool(), tls: material, sendfile: material === undefined ? await loadSendfile() : null };
   const socket = handlers(core, shared);
   const listenTcp = (host: string, port: number, tls: TLSOptions | undefined) =>
@@ -394,15 +397,15 @@ export async function listen(core: ServerCore, bind: Bind, options: ListenOption
     tls === undefined || actual.kind !== "tcp"
       ? undefined
       : async (next: TlsMaterial) => {
-          const nextTls = tlsOptions(next);
-          const previous = shared.tls!;
+          const nextTls = await tlsOptions(next);
+          const previousTls = await tlsOptions(shared.tls!);
           server.stop(false);
           try {
             server = listenTcp(actual.host, actual.port, nextTls);
             shared.tls = next;
           } catch (err) {
             try {
-              server = listenTcp(actual.host, actual.port, tlsOptions(previous));
+              server = listenTcp(actual.host, actual.port, previousTls);
             } catch {}
             throw listenFailure(actual, err);
           }
