@@ -96,8 +96,12 @@ describe.each(RUNTIMES)("%s", (runtime) => {
       const stats = await load.stop();
       console.log(`[workers] ${runtime} SIGKILL under load: ${stats.ok} ok, ${stats.failures.length} failed ${JSON.stringify(stats.failures)}`);
       const exit = await server.stop();
-      // At most one request per lane was in flight when the worker died.
-      expect(stats.failures.length).toBeLessThanOrEqual(lanes);
+      // At most one request per lane was in flight when the worker died. Bun's and Deno's workers
+      // each have their own SO_REUSEPORT socket: without tcp_migrate_req, Linux also resets the new
+      // connections still in the dead worker's backlog, as many as the load put there in the moment
+      // before its socket closed (README, "Workers and signals"); nothing else may fail.
+      if (runtime === "node" || migrateReq()) expect(stats.failures.length).toBeLessThanOrEqual(lanes);
+      else expect(stats.failures.filter((f) => !f.endsWith(NEW_CONNECTION_RESET))).toEqual([]);
       expect(exit.code).toBe(0);
     }
   }, 90_000);
