@@ -25,8 +25,8 @@ import { SCENARIOS, displayRows } from "./lib/scenarios.mjs";
 import { SLOW_HEAD_TIMEOUT, fdLimitProblem, measureSlowClients } from "./lib/slow-clients.mjs";
 import { exchange } from "./lib/http-wire.mjs";
 import { ensureWrk, errorLine, runWrk } from "./lib/wrk.mjs";
-import { baselineOption, countOption, listOption } from "./lib/options.mjs";
-import { ROOT, RUNTIMES, describe, ensureBuild, firstLine } from "./lib/servers.mjs";
+import { baselineOption, countOption, flagsOption, listOption } from "./lib/options.mjs";
+import { ROOT, RUNTIMES, describe, ensureBuild, firstLine, withNodeFlags } from "./lib/servers.mjs";
 
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
@@ -52,6 +52,9 @@ const USAGE = `usage: npm run bench -- [options]
                         on CPU 0, each with its own wrk on CPU 1) and compare their CPU time per
                         request, which this VM's changing speed does not move; memory and slow
                         clients run back to back. --kinds base gives the A/B alone
+  --node-flags=FLAGS    options for node itself, given to every Node server (tsgi, base, native,
+                        bare), e.g. --node-flags=--single-threaded-gc to see what V8's GC threads
+                        add (with "=": the value starts with a dash); the runtime's heading names them
   --write               also write bench/RESULTS.md
   -h, --help            this text`;
 
@@ -69,6 +72,7 @@ function options() {
       kinds: { type: "string" },
       variants: { type: "string", default: "sync,async" },
       baseline: { type: "string" },
+      "node-flags": { type: "string", default: "" },
       write: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -96,11 +100,12 @@ function options() {
     // the headline (async) first
     variants: list("variants", ["sync", "async"]).sort((a, b) => (a === "async" ? -1 : b === "async" ? 1 : 0)),
     baseline,
+    nodeFlags: flagsOption(values, "node-flags"),
     write: values.write,
   };
 }
 
-function machine(wrkVersion, runtimes) {
+function machine(wrkVersion, runtimes, nodeFlags) {
   const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
   const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? "unknown";
   return {
@@ -109,7 +114,7 @@ function machine(wrkVersion, runtimes) {
     kernel: `${os.type()} ${os.release()}`,
     memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     wrk: wrkVersion,
-    versions: Object.fromEntries(runtimes.map((r) => [r, RUNTIMES[r].version()])),
+    versions: Object.fromEntries(runtimes.map((r) => [r, RUNTIMES[r].version() + (r === "node" && nodeFlags.length > 0 ? ` ${nodeFlags.join(" ")}` : "")])),
   };
 }
 
@@ -134,13 +139,14 @@ async function measure(runtime, kind, scenario, variant, opts, pin, round) {
   if (scenario.unpinned) pin = false; // several server processes: no CPU of their own
   const env = { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
   // base is the tsgi kind run from the baseline checkout (its own serve.ts / dist/serve.js, cwd there)
-  const start = (dir) => ({ argv: pinned(SERVER_CPU, RUNTIMES[runtime].tsgi(scenario, dir, variant), pin), cwd: dir, env });
+  const flagged = (argv) => (runtime === "node" ? withNodeFlags(argv, opts.nodeFlags) : argv);
+  const start = (dir) => ({ argv: pinned(SERVER_CPU, flagged(RUNTIMES[runtime].tsgi(scenario, dir, variant)), pin), cwd: dir, env });
   if (kind === "base" && sideBySide(scenario)) {
     const { wrk } = scenario;
     return measureSideBySide({ tsgi: start(ROOT), base: start(opts.baseline), baseFirst: round % 2 === 0, validate: (port) => validate(port, scenario), wrk, connections: opts.connections, duration: opts.duration, warmup: opts.warmup, cpu: LOAD_CPU, pin });
   }
   const dir = kind === "base" ? opts.baseline : ROOT;
-  const argv = pinned(SERVER_CPU, RUNTIMES[runtime][kind === "base" ? "tsgi" : kind](scenario, dir, variant), pin);
+  const argv = pinned(SERVER_CPU, flagged(RUNTIMES[runtime][kind === "base" ? "tsgi" : kind](scenario, dir, variant)), pin);
   let server;
   try {
     server = await startServer(argv, { cwd: dir, env });
@@ -189,7 +195,7 @@ async function main() {
   }
   const fdProblem = opts.scenarios.some((s) => s.slowClients) ? fdLimitProblem(opts.slowClients) : undefined;
   if (fdProblem) for (const r of opts.runtimes) for (const k of opts.kinds) unavailable[`${r}/${k}/slow-clients`] = fdProblem;
-  const info = machine(wrkVersion, opts.runtimes);
+  const info = machine(wrkVersion, opts.runtimes, opts.nodeFlags);
   console.log(`bench: ${info.nproc} CPUs (${info.model}), ${info.wrk}; ${Object.values(info.versions).join(", ")}`);
   const withBase = opts.kinds.includes("base");
   const baseInfo = withBase ? `tsgi at ${describe(ROOT)}, base at ${describe(opts.baseline)}` : undefined;

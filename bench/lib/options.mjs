@@ -1,6 +1,6 @@
 // Checks of the command-line values the bench scripts share (run.mjs, instructions.mjs): a count,
-// a comma-separated list of known names, and a --baseline checkout. Each throws an Error naming the
-// flag. It must never read argv itself (each script declares its own options).
+// a comma-separated list of known names, runtime options, and a --baseline checkout. Each throws
+// an Error naming the flag. It must never read argv itself (each script declares its own options).
 import { existsSync } from "node:fs";
 import path from "node:path";
 
@@ -16,6 +16,13 @@ export function listOption(values, name, allowed) {
   const items = values[name].split(",").map((s) => s.trim()).filter(Boolean);
   for (const item of items) if (!allowed.includes(item)) throw new Error(`--${name}: unknown ${item} (${allowed.join(", ")})`);
   return items;
+}
+
+/** `values[name]` split on white space, each item an option ("--x" or "--x=y"). */
+export function flagsOption(values, name) {
+  const flags = values[name].split(/\s+/).filter(Boolean);
+  for (const f of flags) if (!f.startsWith("--")) throw new Error(`--${name}: ${f} is not an option (each starts with --)`);
+  return flags;
 }
 
 /** --baseline as an absolute path to a tsgi checkout, or undefined when not given. */

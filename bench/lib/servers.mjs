@@ -50,6 +50,11 @@ export const RUNTIMES = {
   },
 };
 
+/** A Node server's command line with options for node itself (--node-flags) after the executable. */
+export function withNodeFlags(argv, flags) {
+  return flags.length === 0 ? argv : [argv[0], ...flags, ...argv.slice(1)];
+}
+
 export function firstLine(bin, args) {
   const r = spawnSync(bin, args, { encoding: "utf8" });
   return (r.stdout || r.stderr || "?").split("\n")[0].trim();
