@@ -242,7 +242,7 @@ async function main() {
             const r = await measure(runtime, kind, scenario, variant, opts, pin, round);
             entry.values.push(r.value);
             entry.byRound[round] = r.value;
-            if (r.tsgiNs !== undefined) entry.cpu.push([r.tsgiNs, r.baseNs]);
+            if (r.tsgiNs !== undefined) entry.cpu.push([r.tsgiNs, r.baseNs, r.tsgiMainNs, r.baseMainNs]);
             if (r.quiet !== undefined) {
               // the slow-clients scenario's run without them: its own row
               const alone = (results[variant][runtime][`${scenario.name}:alone`] ??= {})[kind] ??= { values: [], byRound: [], errors: [], failures: [] };
@@ -285,7 +285,7 @@ async function main() {
       console.log(textTable(title, header(withBase), table));
       if (perRound.length) console.log(`  tsgi/native per round: ${perRound.join("; ")}`);
       if (perRoundBase.length) console.log(`  tsgi/base per round: ${perRoundBase.join("; ")}`);
-      if (cpuBase.length) console.log(`  side by side, CPU us per request tsgi / base (medians): ${cpuBase.join("; ")}`);
+      if (cpuBase.length) console.log(`  side by side, CPU us per request tsgi / base, all threads (main thread), medians: ${cpuBase.join("; ")}`);
       for (const n of flagged) console.log(`  ! ${n}`);
       console.log("");
       sections.push({ runtime, title, head: header(withBase), table, flagged, perRound, perRoundBase, cpuBase });
@@ -333,7 +333,7 @@ async function main() {
       md.push(`## ${s.title}`, "", markdownTable(s.head, s.table), "");
       if (s.perRound.length) md.push(`tsgi/native per round: ${s.perRound.join("; ")}`, "");
       if (s.perRoundBase.length) md.push(`tsgi/base per round: ${s.perRoundBase.join("; ")}`, "");
-      if (s.cpuBase.length) md.push(`side by side, CPU us per request tsgi / base (medians): ${s.cpuBase.join("; ")}`, "");
+      if (s.cpuBase.length) md.push(`side by side, CPU us per request tsgi / base, all threads (main thread), medians: ${s.cpuBase.join("; ")}`, "");
       if (s.flagged.length) md.push(...s.flagged.map((n) => `- ${n}`), "");
     }
     writeFileSync(path.join(ROOT, "bench/RESULTS.md"), md.join("\n"));

@@ -131,6 +131,15 @@ export function treeRss(pid) {
   return total;
 }
 
+/** Nanoseconds on a CPU so far of pid's main thread alone (where a server's JavaScript runs); 0 once it is gone. */
+export function mainThreadCpuNs(pid) {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, "utf8").split(" ")[0]);
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * Nanoseconds on a CPU so far of pid, its threads and its descendants, from the scheduler's
  * /proc/PID/task/TID/schedstat (user and kernel time alike; a thread that already exited is not

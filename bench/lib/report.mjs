@@ -81,14 +81,14 @@ export function roundRatios(scenarios, byScenario, other = "native") {
   return out;
 }
 
-/** One item per side-by-side scenario: the medians of tsgi's and base's CPU microseconds per request. */
+/** One item per side-by-side scenario: the medians of tsgi's and base's CPU microseconds per request, all threads and (in brackets) the main thread's. */
 export function besideCpu(scenarios, byScenario) {
   const out = [];
   for (const s of scenarios) {
     const cpu = byScenario[s.name]?.beside?.cpu ?? [];
     if (cpu.length === 0) continue;
     const us = (i) => (median(cpu.map((c) => c[i])) / 1000).toFixed(2);
-    out.push(`${s.name} ${us(0)} / ${us(1)}`);
+    out.push(`${s.name} ${us(0)} / ${us(1)} (${us(2)} / ${us(3)})`);
   }
   return out;
 }

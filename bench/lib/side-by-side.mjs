@@ -6,14 +6,15 @@
 // second gained up to 4% in an A/A run of one checkout against itself, so the order alternates by
 // round (`baseFirst`) and the median over rounds cancels it.
 // It must never report a ratio from a server that failed validation, nor drop a wrk error unflagged.
-import { startServer, treeCpuNs } from "./procs.mjs";
+import { mainThreadCpuNs, startServer, treeCpuNs } from "./procs.mjs";
 import { errorLine, runWrk } from "./wrk.mjs";
 
 /**
  * Starts both servers ({ argv, cwd, env } each; base first when `baseFirst`, else tsgi), validates one exchange on each (`validate(port)`
  * resolves { problem } or { note }), warms both up, then loads both for `duration` seconds at once.
- * Resolves { value, tsgiNs, baseNs, errors, detail }: value is base's CPU time per request over
- * tsgi's (above 1: tsgi does less work per request, read like a req/s ratio).
+ * Resolves { value, tsgiNs, baseNs, tsgiMainNs, baseMainNs, errors, detail }: value is base's CPU
+ * time per request over tsgi's (above 1: tsgi does less work per request, read like a req/s ratio);
+ * the *MainNs are the main thread's share (the rest is the runtime's helper threads: GC, I/O pools).
  */
 export async function measureSideBySide({ tsgi, base, baseFirst, validate, wrk, connections, duration, warmup, cpu, pin }) {
   const servers = {};
@@ -39,11 +40,15 @@ export async function measureSideBySide({ tsgi, base, baseFirst, validate, wrk, 
     }
     const drive = (kind, seconds) => runWrk({ port: servers[kind].port, wrk, connections, cpu, pin, duration: seconds });
     if (warmup > 0) await Promise.all(order.map((kind) => drive(kind, warmup)));
-    const before = { base: treeCpuNs(servers.base.child.pid), tsgi: treeCpuNs(servers.tsgi.child.pid) };
+    const pids = { base: servers.base.child.pid, tsgi: servers.tsgi.child.pid };
+    const before = { base: treeCpuNs(pids.base), tsgi: treeCpuNs(pids.tsgi) };
+    const mainBefore = { base: mainThreadCpuNs(pids.base), tsgi: mainThreadCpuNs(pids.tsgi) };
     const runs = await Promise.all(order.map((kind) => drive(kind, duration)));
     const [b, t] = baseFirst ? runs : [runs[1], runs[0]];
-    const baseNs = (treeCpuNs(servers.base.child.pid) - before.base) / b.requests;
-    const tsgiNs = (treeCpuNs(servers.tsgi.child.pid) - before.tsgi) / t.requests;
+    const baseNs = (treeCpuNs(pids.base) - before.base) / b.requests;
+    const tsgiNs = (treeCpuNs(pids.tsgi) - before.tsgi) / t.requests;
+    const baseMainNs = (mainThreadCpuNs(pids.base) - mainBefore.base) / b.requests;
+    const tsgiMainNs = (mainThreadCpuNs(pids.tsgi) - mainBefore.tsgi) / t.requests;
     const errors = [];
     for (const [kind, r] of [["base", b], ["tsgi", t]]) {
       const wrkErrors = errorLine(r, notes.join("; "));
@@ -56,8 +61,10 @@ export async function measureSideBySide({ tsgi, base, baseFirst, validate, wrk, 
       value: baseNs / tsgiNs,
       tsgiNs,
       baseNs,
+      tsgiMainNs,
+      baseMainNs,
       errors,
-      detail: `tsgi ${us(tsgiNs)} / base ${us(baseNs)} us CPU per request, side by side (${Math.round(t.rps)} / ${Math.round(b.rps)} req/s): tsgi/base ${(baseNs / tsgiNs).toFixed(3)}`,
+      detail: `tsgi ${us(tsgiNs)} / base ${us(baseNs)} us CPU per request (main thread ${us(tsgiMainNs)} / ${us(baseMainNs)}), side by side (${Math.round(t.rps)} / ${Math.round(b.rps)} req/s): tsgi/base ${(baseNs / tsgiNs).toFixed(3)}`,
     };
   } finally {
     await Promise.all(Object.values(servers).map((s) => s.stop()));
