@@ -393,19 +393,20 @@ export async function listen(core: ServerCore, bind: Bind, options: ListenOption
    * is refused, and any still in the old socket's accept queue are reset. Should the port be
    * taken meanwhile, the old material is tried again, and the failure is reported either way.
    */
+  let listening = tls; // the TLS options the socket listens with now: a failed reload goes back to them
   const reloadTls =
     tls === undefined || actual.kind !== "tcp"
       ? undefined
       : async (next: TlsMaterial) => {
           const nextTls = await tlsOptions(next);
-          const previousTls = await tlsOptions(shared.tls!);
           server.stop(false);
           try {
             server = listenTcp(actual.host, actual.port, nextTls);
             shared.tls = next;
+            listening = nextTls;
           } catch (err) {
             try {
-              server = listenTcp(actual.host, actual.port, previousTls);
+              server = listenTcp(actual.host, actual.port, listening);
             } catch {}
             throw listenFailure(actual, err);
           }
