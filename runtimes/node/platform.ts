@@ -37,21 +37,17 @@ function nodeHasStripFunction(): boolean {
 }
 
 /**
- * Finds the compiled TypeScript loader next to the running bundle and registers it: this code runs
- * from one of the build's shared chunks (dist/chunks/), or from dist/serve.js, dist/runtimes/index.js
- * or dist/runtimes/node/index.js when bundled without splitting. The loader emits inline
- * source maps, which Node uses only when source maps are enabled before the module loads.
+ * Finds the compiled TypeScript loader and registers it: this code runs from one of the build's
+ * shared chunks (dist/chunks/, build.mjs); the loader is dist/runtimes/node/ts-loader.js. It emits
+ * inline source maps, which Node uses only when source maps are enabled before the module loads.
  */
 function registerTsLoader(compiler: TsCompiler): void {
   process.setSourceMapsEnabled(true);
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, "..", "runtimes", "node", "ts-loader.js"), join(here, "runtimes", "node", "ts-loader.js"), join(here, "node", "ts-loader.js"), join(here, "ts-loader.js")];
-  const found = candidates.find((p) => existsSync(p));
-  if (found === undefined) {
-    throw new Error(`cannot load TypeScript on Node: the loader is missing (looked for ${candidates.join(", ")}; run \`npm run build\`)`);
-  }
+  const loader = join(here, "..", "runtimes", "node", "ts-loader.js");
+  if (!existsSync(loader)) throw new Error(`cannot load TypeScript on Node: the loader is missing (looked for ${loader}; run \`npm run build\`)`);
   const data: TsLoaderData = { compiler };
-  nodeModule.register(pathToFileURL(found).href, { data });
+  nodeModule.register(pathToFileURL(loader).href, { data });
 }
 
 /** Makes .ts modules loadable, once: esbuild first (today's behaviour in the repository), then Node's own. */

@@ -106,7 +106,7 @@ export class Responder extends ResponseWriter implements ExchangeHost<Exchange> 
 
   takesFile(file: FileSource): boolean {
     const t = this.transport;
-    return t.sendFile !== undefined && file.path !== null && (t.canSendFile === undefined || t.canSendFile(file.size));
+    return t.sendFile !== undefined && (t.canSendFile === undefined || t.canSendFile(file.size));
   }
 
   sendFile(file: FileSource): Promise<boolean> | null {
