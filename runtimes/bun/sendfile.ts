@@ -46,21 +46,24 @@ export interface FileSink {
   readonly open: boolean;
   /** Ordinary write (Transport.write). */
   write(data: Uint8Array): boolean;
+  /** Ordinary gathered write (Transport.writev). */
+  writev(parts: readonly Uint8Array[]): boolean;
   /** Bytes are queued, waiting for the socket (drained() then waits for Bun's drain). */
   readonly backlogged: boolean;
   /** Resolves once nothing queued is left unsent (at once if nothing is), or the socket closed. */
   drained(): Promise<void>;
 }
 
-/** Sends `file` to the socket `fd` with sendfile, pieces written through `sink` when the socket is full. */
-export async function pumpFile(sendfile: Sendfile, fd: number, sink: FileSink, file: FileToSend): Promise<FileSent> {
+/** Sends `queued`, then `file` to the socket `fd` with sendfile, pieces written through `sink` when the socket is full. */
+export async function pumpFile(sendfile: Sendfile, fd: number, sink: FileSink, file: FileToSend, queued: readonly Uint8Array[]): Promise<FileSent> {
   let sent = 0;
   let direct = 0;
   let input: number;
+  if (queued.length > 0) sink.writev(queued);
   try {
     input = openSync(file.path, "r");
   } catch {
-    return { sent, direct, how: "sendfile(2)" };
+    return { sent, direct, how: "sendfile(2)" }; // the head went: the response ends short
   }
   const offset = new BigInt64Array([BigInt(file.offset)]);
   let left = file.size;

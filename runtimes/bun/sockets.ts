@@ -83,6 +83,7 @@ class BunConnection extends SocketConnection {
 
   /** Several parts in one write, joined in a staging buffer (see Shared.staging). */
   writev(parts: readonly Uint8Array[]): boolean {
+    if (parts.length === 1) return this.write(parts[0]!);
     let total = 0;
     for (const p of parts) total += p.length;
     if (this.state !== OPEN || this.queue !== null || total > STAGING_MAX) {
@@ -143,10 +144,10 @@ class BunConnection extends SocketConnection {
   }
 
   /** Sends a file with sendfile(2) (plain sockets on Linux); null on TLS or without it. */
-  sendFile(file: FileToSend): Promise<FileSent> | null {
+  sendFile(file: FileToSend, queued: Uint8Array[]): Promise<FileSent> | null {
     const sendfile = this.shared.sendfile;
     if (sendfile === null || !this.canSendFile()) return null;
-    return pumpFile(sendfile, this.fd, this, file);
+    return pumpFile(sendfile, this.fd, this, file, queued);
   }
 
   /** sendfile(2) is loaded, the socket is plain and open, and its fd is known (any size is worth it). */

@@ -96,6 +96,7 @@ export class DenoConnection extends SocketConnection {
    * (returned to the pool once written) and leave in one write; otherwise they queue as write() does.
    */
   writev(parts: readonly Uint8Array[]): boolean {
+    if (parts.length === 1) return this.write(parts[0]!);
     let total = 0;
     for (const p of parts) total += p.length;
     if (this.state !== OPEN || this.writing || total > STAGING_MAX) {
@@ -164,7 +165,7 @@ export class DenoConnection extends SocketConnection {
    * entering JavaScript (TLS included: Deno encrypts in Rust). The pipe reads to the end of the
    * file, so only a stretch that ends there is sent this way, and only from PIPE_MIN to PIPE_MAX.
    */
-  sendFile(file: FileToSend): Promise<FileSent> | null {
+  sendFile(file: FileToSend, queued: Uint8Array[]): Promise<FileSent> | null {
     if (!this.canSendFile(file.size)) return null;
     try {
       const st = deno.statSync(file.path);
@@ -172,6 +173,7 @@ export class DenoConnection extends SocketConnection {
     } catch {
       return null;
     }
+    if (queued.length > 0) this.writev(queued);
     return this.pipeFile(file);
   }
 

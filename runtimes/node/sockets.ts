@@ -6,6 +6,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { Server as TlsServer, TLSSocket, TlsOptions } from "node:tls";
 import type { ServerCore } from "../../src/server/server.ts";
+import type { FileSent, FileToSend } from "../../src/server/transport.ts";
 import type { Site } from "../../src/server/site.ts";
 import { Slab } from "../../src/http/bytes.ts";
 import type { Bind } from "../bind.ts";
@@ -14,6 +15,7 @@ import { boundAddress, listenFailure, listenerFor, siteFor } from "../listener.t
 import { type TlsMaterial, listenerTls, subjectText, tlsRefused } from "../tls.ts";
 import { HIGH_WATER, SocketConnection } from "../socket-connection.ts";
 import { joinRuns, joinedIfSmall } from "../gather.ts";
+import { FILE_READ_MAX, readAfter } from "./file-read.ts";
 
 const kConn = Symbol("tsgi.conn");
 type NodeTls = typeof import("node:tls");
@@ -26,6 +28,8 @@ const CLOSED = 2;
 /** One accepted socket: the Transport the core writes to. */
 class NodeConnection extends SocketConnection {
   state = OPEN;
+  /** A file sent by sendFile waits for the socket to drain (or close). */
+  private drainWaiter: (() => void) | null = null;
 
   constructor(
     readonly socket: Socket,
@@ -42,6 +46,7 @@ class NodeConnection extends SocketConnection {
 
   /** Small parts joined, large ones gathered: corked writes leave as a single writev on uncork. */
   writev(parts: readonly Uint8Array[]): boolean {
+    if (parts.length === 1) return this.write(parts[0]!);
     if (this.state !== OPEN) return false;
     const joined = joinedIfSmall(parts, this.slab);
     if (joined !== null) return this.socket.write(joined);
@@ -52,6 +57,32 @@ class NodeConnection extends SocketConnection {
     for (let i = 0; i < bufs.length; i++) ok = socket.write(bufs[i]!);
     socket.uncork();
     return ok;
+  }
+
+  /** A small file is read in one go behind the head (file-read.ts); larger ones are the core's to pull. */
+  canSendFile(size: number): boolean {
+    return this.state === OPEN && size > 0 && size <= FILE_READ_MAX;
+  }
+
+  sendFile(file: FileToSend, queued: Uint8Array[]): Promise<FileSent> | null {
+    if (!this.canSendFile(file.size)) return null;
+    return this.readAndWrite(file, queued);
+  }
+
+  private async readAndWrite(file: FileToSend, queued: Uint8Array[]): Promise<FileSent> {
+    const how = "fs.read, one write with the head";
+    const { bytes, fileBytes } = await readAfter(queued, file);
+    if (this.state !== OPEN) return { sent: 0, direct: 0, how };
+    if (!this.socket.write(bytes)) await new Promise<void>((resolve) => (this.drainWaiter = resolve));
+    return { sent: this.state === OPEN ? fileBytes : 0, direct: 0, how };
+  }
+
+  /** The socket drained or closed: a file waiting in readAndWrite goes on. */
+  wakeFile(): void {
+    const w = this.drainWaiter;
+    if (w === null) return;
+    this.drainWaiter = null;
+    w();
   }
 
   close(): void {
@@ -98,6 +129,7 @@ function onData(this: TsgiSocket, chunk: Buffer): void {
 
 function onDrain(this: TsgiSocket): void {
   const conn = this[kConn]!;
+  conn.wakeFile();
   // Also while closing: the core times a client that stops taking the last bytes.
   if (conn.state !== CLOSED) conn.deliverWritable();
 }
@@ -115,6 +147,7 @@ function onFinish(this: TsgiSocket): void {
 function onClose(this: TsgiSocket): void {
   const conn = this[kConn]!;
   conn.state = CLOSED;
+  conn.wakeFile();
   conn.deliverClosed();
 }
 

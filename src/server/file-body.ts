@@ -1,6 +1,6 @@
 // A file body handed to the driver (Transport.sendFile): when the response's framing is a
-// Content-Length that the file's bytes fill exactly, the queued head is flushed and the driver sends
-// the file by its runtime's own path; the response writer is told how many bytes went out. One
+// Content-Length that the file's bytes fill exactly, the driver takes the queued head and sends it
+// with the file by its runtime's own path; the response writer is told how many bytes went out. One
 // debug-level log line per file says how (it is how tests see that the path was taken).
 // Must never write to the transport while the driver sends, and never count a byte the driver did not report.
 
@@ -17,9 +17,12 @@ import type { FileSource } from "../wsgi/file-wrapper.ts";
 export function sendFileBody(transport: Transport, output: Output, response: ResponseWriter, source: FileSource, log: (line: string) => void, what: string): Promise<boolean> | null {
   const path = source.path;
   if (transport.sendFile === undefined || path === null || !response.awaits(source.size)) return null;
-  output.flush(); // the head first
-  const sending = transport.sendFile({ path, offset: source.offset, size: source.size });
-  if (sending === null) return null;
+  const queued = output.take(); // the head, which the driver sends first (joined to the file's bytes where it can)
+  const sending = transport.sendFile({ path, offset: source.offset, size: source.size }, queued);
+  if (sending === null) {
+    for (let i = 0; i < queued.length; i++) output.queue(queued[i]!);
+    return null;
+  }
   return sending.then((r) => {
     response.sentElsewhere(r.sent);
     log(`tsgi: debug: ${what}: ${r.sent} of ${source.size} bytes sent from the file, ${r.direct} of them by ${r.how}`);

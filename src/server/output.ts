@@ -98,6 +98,17 @@ export class Output {
     if (this.holds === 0 && !this.flushScheduled) this.flush();
   }
 
+  /** Takes everything queued, to hand to the transport some other way (Transport.sendFile). */
+  take(): Uint8Array[] {
+    const first = this.first;
+    if (first === null) return [];
+    const parts = this.parts ?? [first];
+    this.first = null;
+    this.parts = null;
+    this.bytes = 0;
+    return parts;
+  }
+
   /** Hands everything queued to the transport. */
   flush(): void {
     const first = this.first;

@@ -26,14 +26,16 @@ export interface Transport {
   /** Deliver incoming bytes again. Idempotent. */
   resumeReading(): void;
   /**
-   * Optional: send `file.size` bytes of the file at `file.path` from `file.offset` by the
-   * runtime's own file path (sendfile, a native pipe), after every byte written before. Null when
-   * this connection cannot (TLS, a range the runtime's path cannot end early, no such path): the
-   * core then reads the file itself. Otherwise the core writes nothing until the Promise settles;
-   * it resolves with the bytes sent (fewer than asked when the file shrank or the socket closed),
-   * and never rejects.
+   * Optional: send `queued` (the bytes the core had not yet written: the response head, and any
+   * response before it), then `file.size` bytes of the file at `file.path` from `file.offset`, by
+   * the runtime's own file path (sendfile, a native pipe, one read joined to the head), after every
+   * byte written before. The driver may join `queued` to the file's first bytes; the list is the
+   * driver's. Null when this connection cannot (TLS, a range the runtime's path cannot end early,
+   * no such path): the driver then wrote nothing, `queued` included, and the core reads the file
+   * itself. Otherwise the core writes nothing until the Promise settles; it resolves with the file
+   * bytes sent (fewer than asked when the file shrank or the socket closed), and never rejects.
    */
-  sendFile?(file: FileToSend): Promise<FileSent> | null;
+  sendFile?(file: FileToSend, queued: Uint8Array[]): Promise<FileSent> | null;
   /**
    * With sendFile: whether this connection would send a file of `size` bytes by its own path now,
    * decided without writing anything. False keeps the response head queued, so it leaves together

@@ -47,10 +47,15 @@ const pattern = Buffer.alloc(1024 * 1024);
 for (let i = 0; i < pattern.length; i++) pattern[i] = (i * 7 + (i >> 11)) & 0xff;
 writeFileSync(path.join(root, "pattern.bin"), pattern);
 
+// 5,000 bytes that a file-like object will say are 8,000 (a file that shrank after it was measured).
+const shortBytes = pattern.subarray(0, 5000);
+writeFileSync(path.join(tmp, "short.bin"), shortBytes);
+
 const adapter = path.join(ROOT, "adapters/static.ts");
 writeFileSync(
   path.join(tmp, "app.ts"),
-  `import { staticFiles } from ${JSON.stringify(adapter)};
+  `import { readFileSync } from "node:fs";
+import { staticFiles } from ${JSON.stringify(adapter)};
 const root = ${JSON.stringify(root)};
 export default staticFiles(root, { prefix: "/files/", cacheControl: "public, max-age=60" });
 export const withFallback = staticFiles(root, {
@@ -61,6 +66,17 @@ export const withFallback = staticFiles(root, {
     return ["fallback " + environ.PATH_INFO];
   },
 });
+export const shortFile = (environ, startResponse) => {
+  const path = ${JSON.stringify(path.join(tmp, "short.bin"))};
+  const bytes = readFileSync(path);
+  let at = 0;
+  const file = {
+    path, offset: 0, size: 8000,
+    read(n) { const out = bytes.subarray(at, at + n); at += out.length; return out; },
+  };
+  startResponse("200 OK", [["Content-Type", "application/octet-stream"]]);
+  return environ["wsgi.file_wrapper"](file);
+};
 `,
 );
 
@@ -108,6 +124,7 @@ function parts(body: Buffer, boundary: string): [string, string][] {
 describe.each(RUNTIMES)("tsgi/static (%s)", (runtime) => {
   const server = useServer(runtime, `${path.join(tmp, "app.ts")}`);
   const fallback = useServer(runtime, `${path.join(tmp, "app.ts")}:withFallback`, { args: ["--log-level", "debug"] });
+  const shortFile = useServer(runtime, `${path.join(tmp, "app.ts")}:shortFile`);
 
   test("a file: type, length, validators, Accept-Ranges; HEAD the same without a body; index files", async () => {
     const c = await RawClient.connect(server().port);
@@ -249,7 +266,7 @@ describe.each(RUNTIMES)("tsgi/static (%s)", (runtime) => {
     expect(text(await c.request(get("/files/hello.txt")))).toBe(hello.toString());
   });
 
-  test("the runtime's own file path where it has one: sendfile(2) on Bun, Deno's resource pipe on Deno; Node reads", async () => {
+  test("the runtime's own file path: sendfile(2) on Bun, Deno's resource pipe on Deno (1 MiB and more), one read behind the head on Node (256 KiB and less)", async () => {
     const s = fallback();
     const mark = s.stderrMark();
     const c = await RawClient.connect(s.port);
@@ -269,8 +286,10 @@ describe.each(RUNTIMES)("tsgi/static (%s)", (runtime) => {
     const lines = s.stderr().split("\n").slice(mark).filter((l) => l.includes("/files/pattern.bin: ") && l.includes("sent from the file")); // earlier tests' lines may arrive late
     const full = pattern.length;
     if (runtime === "node") {
-      // node:net has no sendfile (nor any path from a file to a socket that skips JavaScript): the core reads the file.
-      expect(lines).toEqual([]);
+      // node:net has no sendfile (nor any path from a file to a socket that skips JavaScript): the
+      // driver reads a small stretch in one go behind its head; the core pulls a larger one.
+      const read = "0 of them by fs.read, one write with the head";
+      expect(lines).toEqual([`tsgi: debug: GET /files/pattern.bin: 48576 of 48576 bytes sent from the file, ${read}`, `tsgi: debug: GET /files/pattern.bin: 1000 of 1000 bytes sent from the file, ${read}`]);
     } else {
       const how = runtime === "bun" ? "sendfile\\(2\\)" : "Deno's resource pipe \\(op_pipe\\)";
       expect(lines[0]).toMatch(new RegExp(`^tsgi: debug: GET /files/pattern.bin: ${full} of ${full} bytes sent from the file, ${full} of them by ${how}$`));
@@ -282,7 +301,7 @@ describe.each(RUNTIMES)("tsgi/static (%s)", (runtime) => {
     }
   });
 
-  test("over TLS the file arrives intact: Deno pipes it (encrypted in Rust), Bun and Node read it (sendfile cannot encrypt)", async () => {
+  test("over TLS the file arrives intact: Deno pipes it (encrypted in Rust), Bun reads it (sendfile cannot encrypt), Node reads a small one in its driver", async () => {
     const s = await startServer(runtime, `${path.join(tmp, "app.ts")}:withFallback`, {
       args: ["--log-level", "debug", "--certfile", path.join(tmp, "server.pem"), "--keyfile", path.join(tmp, "server.key")],
       listening: new RegExp(`^tsgi: listening on https://127\\.0\\.0\\.1:(\\d+) \\(${runtime}\\)$`),
@@ -291,14 +310,44 @@ describe.each(RUNTIMES)("tsgi/static (%s)", (runtime) => {
       const res = await httpsGet(s.port, "/files/pattern.bin");
       expect(res.status).toBe(200);
       expect(res.body.equals(pattern)).toBe(true);
+      const small = await httpsGet(s.port, "/files/hello.txt");
+      expect(small.status).toBe(200);
+      expect(small.body.equals(hello)).toBe(true);
       await httpsGet(s.port, "/mark");
       await s.waitForStderr(/^tsgi-test: mark$/);
       const lines = s.stderr().split("\n").filter((l) => l.includes("/files/pattern.bin: ") && l.includes("sent from the file"));
       if (runtime === "deno") expect(lines).toEqual([`tsgi: debug: GET /files/pattern.bin: ${pattern.length} of ${pattern.length} bytes sent from the file, ${pattern.length} of them by Deno's resource pipe (op_pipe)`]);
       else expect(lines).toEqual([]);
+      const smallLines = s.stderr().split("\n").filter((l) => l.includes("/files/hello.txt: ") && l.includes("sent from the file"));
+      if (runtime === "node") expect(smallLines).toEqual([`tsgi: debug: GET /files/hello.txt: ${hello.length} of ${hello.length} bytes sent from the file, 0 of them by fs.read, one write with the head`]);
+      else expect(smallLines).toEqual([]);
     } finally {
       await s.stop();
     }
+  });
+
+  test("small stretches of a file pipelined to a client that reads late arrive byte for byte (Node: its driver's read waits for the socket to drain)", async () => {
+    const sizes = Array.from({ length: 40 }, (_, i) => [1000, 65_536, 100_000, 200_000, 262_144][i % 5]! - (i % 3));
+    const c = await RawClient.connect(server().port);
+    c.pause();
+    await c.write(sizes.map((size, i) => req("/files/pattern.bin", { Range: `bytes=${i * 1000}-${i * 1000 + size - 1}` })).join(""));
+    c.resume();
+    const responses = await c.readResponses(sizes.length);
+    responses.forEach((r, i) => {
+      expect(r.status).toBe(206);
+      expect(r.body.equals(pattern.subarray(i * 1000, i * 1000 + sizes[i]!))).toBe(true);
+    });
+    expect(text(await c.request(get("/files/hello.txt")))).toBe(hello.toString());
+  });
+
+  test("a file shorter than its file-like object says: the bytes it has, then the connection closes (never a byte that is not in it)", async () => {
+    const c = await RawClient.connect(shortFile().port);
+    await c.write(get("/any") + get("/again"));
+    const closed = await c.untilClosed();
+    const headEnd = closed.rest.indexOf("\r\n\r\n") + 4;
+    expect(closed.rest.subarray(0, headEnd).toString("latin1")).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*Content-Length: 8000\r\n/);
+    expect(closed.rest.subarray(headEnd).equals(shortBytes)).toBe(true);
+    expect(closed.fin).toBe(true);
   });
 
   test("a client that leaves in the middle of a large file: the file is let go, and the server serves on", async () => {

@@ -1,8 +1,9 @@
 // Unit tests of a sized wsgi.file_wrapper body on a transport that can send files itself
-// (Transport.sendFile, as Bun's sendfile and Deno's pipe): the driver is asked before the head goes
-// out, so a file it will not take (canSendFile false: Deno's small files) leaves with its head in
-// one write, and a file it takes follows its head, written first. It must never wait on time:
-// every wait is for a transport event.
+// (Transport.sendFile, as Bun's sendfile, Deno's pipe and Node's read): the driver is asked before
+// the head goes out, so a file it will not take (canSendFile false: Deno's small files) leaves with
+// its head in one write, and a file it takes is handed over with the head still unwritten, for the
+// driver to send first (Node joins them in one write). It must never wait on time: every wait is
+// for a transport event.
 import { afterEach, expect, test } from "vitest";
 import type { Application, FileLike, FileWrapper } from "../../src/wsgi/types.ts";
 import type { FileSent, FileToSend } from "../../src/server/transport.ts";
@@ -35,25 +36,31 @@ const app: Application = (environ, startResponse) => {
   return (environ["wsgi.file_wrapper"] as FileWrapper)(fileLike());
 };
 
-/** A connection whose transport sends files when `takes` says so; the files it was asked to send. */
-function fileClient(takes: boolean): { client: Client; asked: FileToSend[]; writesBeforeAsk: number[] } {
+/**
+ * A connection whose transport sends files when `takes` says so (and then declines in sendFile
+ * itself when `declines`); the files it was asked to send, and the bytes handed over with each.
+ */
+function fileClient(takes: boolean, declines = false): { client: Client; asked: FileToSend[]; writesBeforeAsk: number[]; queuedWith: string[] } {
   const client = connect(app);
   clients.push(client);
   const t = client.transport;
   const asked: FileToSend[] = [];
   const writesBeforeAsk: number[] = [];
-  const sender = t as typeof t & { sendFile(file: FileToSend): Promise<FileSent> | null; canSendFile(size: number): boolean };
+  const queuedWith: string[] = [];
+  const sender = t as typeof t & { sendFile(file: FileToSend, queued: Uint8Array[]): Promise<FileSent> | null; canSendFile(size: number): boolean };
   sender.canSendFile = () => takes;
-  sender.sendFile = (file) => {
+  sender.sendFile = (file, queued) => {
     asked.push(file);
     writesBeforeAsk.push(t.events.filter((e) => e === "write").length);
-    // the driver's own path puts the file's bytes on the wire, later
+    if (declines) return null;
+    queuedWith.push(queued.map((q) => new TextDecoder().decode(q)).join(""));
+    // the driver's own path puts the head and the file's bytes on the wire, later, in one write
     return Promise.resolve().then(() => {
-      t.write(new TextEncoder().encode("hello"));
+      t.writev([...queued, new TextEncoder().encode("hello")]);
       return { sent: file.size, direct: file.size, how: "the test's path" };
     });
   };
-  return { client, asked, writesBeforeAsk };
+  return { client, asked, writesBeforeAsk, queuedWith };
 }
 
 test("a file the transport will not take is read, and its head leaves with its body in one write", async () => {
@@ -66,16 +73,28 @@ test("a file the transport will not take is read, and its head leaves with its b
   expect(client.transport.closed).toBe(false);
 });
 
-test("a file the transport takes is sent by it, after its head was written", async () => {
-  const { client, asked, writesBeforeAsk } = fileClient(true);
+test("a file the transport takes is sent by it, with its head, which the core did not write", async () => {
+  const { client, asked, writesBeforeAsk, queuedWith } = fileClient(true);
   client.send(GET);
   await client.transport.untilResponses(1);
   expect(asked).toEqual([{ path: "/srv/f", offset: 0, size: 5 }]);
-  expect(writesBeforeAsk).toEqual([1]);
+  expect(writesBeforeAsk).toEqual([0]);
+  expect(queuedWith.map(normaliseDate)).toEqual([HEAD_TEXT]);
   expect(normaliseDate(client.transport.text)).toBe(HEAD_TEXT + "hello");
   // the connection goes on: a second request gets the same answer by the same path
   client.send(GET);
   await client.transport.untilResponses(2);
-  expect(writesBeforeAsk).toEqual([1, 3]); // head, file, then the second head before the second ask
+  expect(writesBeforeAsk).toEqual([0, 1]); // one write per response: head and file together
+  expect(queuedWith.map(normaliseDate)).toEqual([HEAD_TEXT, HEAD_TEXT]);
+  expect(normaliseDate(client.transport.text)).toBe((HEAD_TEXT + "hello").repeat(2));
+  expect(client.transport.closed).toBe(false);
+});
+
+test("a transport that declines in sendFile after canSendFile said yes: the core reads the file, and the head still leaves first", async () => {
+  const { client, asked } = fileClient(true, true);
+  client.send(GET);
+  await client.transport.untilResponses(1);
+  expect(asked).toHaveLength(1);
+  expect(normaliseDate(client.transport.text)).toBe(HEAD_TEXT + "hello");
   expect(client.transport.closed).toBe(false);
 });
