@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import * as nodeModule from "node:module";
 import { processPlatform } from "../process-platform.ts";
 import { UnsupportedModule } from "../load-error.ts";
+import { tuneGc } from "./gc-tuning.ts";
 import type { Supervision } from "../driver.ts";
 import type { TsCompiler, TsLoaderData } from "./ts-loader.ts";
 
@@ -70,6 +71,9 @@ function enableTypeScript(): void {
 
 const TS_FILE = /\.(?:ts|mts|tsx)$/;
 
+/** V8 is tuned for serving once, before the first module of the app loads (gc-tuning.ts). */
+let gcTuned = false;
+
 /**
  * Node 20's node:net has no reusePort (it came in 22.12 / 23.1), so workers are forked through
  * node:cluster: a worker's listen() then shares one socket that this process holds, which also keeps
@@ -90,6 +94,7 @@ export const platform = processPlatform("node", {
   supervision,
   workerListen: "shared",
   async importModule(absPath: string): Promise<Record<string, unknown>> {
+    gcTuned ||= (tuneGc(), true);
     if (TS_FILE.test(absPath)) enableTypeScript();
     return (await import(pathToFileURL(absPath).href)) as Record<string, unknown>;
   },
