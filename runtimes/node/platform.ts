@@ -94,7 +94,10 @@ export const platform = processPlatform("node", {
   supervision,
   workerListen: "shared",
   async importModule(absPath: string): Promise<Record<string, unknown>> {
-    gcTuned ||= (tuneGc(), true);
+    if (!gcTuned) {
+      tuneGc();
+      gcTuned = true;
+    }
     if (TS_FILE.test(absPath)) enableTypeScript();
     return (await import(pathToFileURL(absPath).href)) as Record<string, unknown>;
   },
