@@ -25,7 +25,7 @@ export async function appCore(platform: Platform, args: RunArgs, extra: Partial<
   const loaded = module === undefined ? welcomeApp : await loadApp(platform, { ...args, module });
   // validate() is loaded with --validate only (a smaller heap for every other server).
   const app = args.validate ? (await import("../adapters/validate.ts")).validate(loaded) : loaded;
-  const core = createCore(app, { ...args.core, accessLog: logs.access, log: logs.error, pid: platform.pid, ...extra }, platform);
+  const core = createCore(app, { ...args.core, accessLog: logs.access, log: logs.error, debug: logs.debug, pid: platform.pid, ...extra }, platform);
   platform.onReopen(() => logs.reopen());
   return { core, logs };
 }

@@ -41,6 +41,8 @@ export function levelOf(line: string): LogLevel {
 export interface Logs {
   /** Where access-log lines go, or null. */
   readonly access: ((line: string) => void) | null;
+  /** Whether debug lines pass the level (so the server makes them at all). */
+  readonly debug: boolean;
   /** Where error-log lines go, filtered by level. */
   readonly error: (line: string) => void;
   /** Reopens the log files (SIGUSR1); a file that cannot be reopened is said on the error log and kept. */
@@ -80,6 +82,7 @@ export function openLogs(platform: Platform, args: LogArgs): Logs {
   };
   return {
     access,
+    debug: min === 0,
     error,
     reopen(): void {
       for (const file of files) {

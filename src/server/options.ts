@@ -62,6 +62,11 @@ export interface CoreOptions {
    * a request; it should not block either.
    */
   log: (line: string) => void;
+  /**
+   * Whether the server's debug lines (`tsgi: debug: ...`) are made and given to `log`. The command
+   * line sets it from --log-level, so that a line nobody reads is never built on a request's path.
+   */
+  debug: boolean;
   /** Where access-log lines go, or null for none. Wrapped like `log`. */
   accessLog: ((line: string) => void) | null;
   /** The access-log format: gunicorn's `%(atom)s` atoms, or "json" (src/server/access-log.ts). */
@@ -103,6 +108,7 @@ export const DEFAULT_OPTIONS: Readonly<CoreOptions> = Object.freeze({
   worker: 0,
   generation: 0,
   log: (line: string) => console.error(line),
+  debug: true,
   accessLog: null,
   accessLogFormat: DEFAULT_ACCESS_FORMAT,
   pid: 0,

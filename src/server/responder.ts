@@ -110,7 +110,9 @@ export class Responder extends ResponseWriter implements ExchangeHost<Exchange> 
   }
 
   sendFile(file: FileSource): Promise<boolean> | null {
-    return sendFileBody(this.transport, this.output, this, file, this.owner.ctx.options.log, `${this.head!.method} ${this.head!.rawTarget}`);
+    const o = this.owner.ctx.options;
+    const head = this.head!;
+    return sendFileBody(this.transport, this.output, this, file, o.debug ? (text) => o.log(`tsgi: debug: ${head.method} ${head.rawTarget}: ${text}`) : null);
   }
 
   get blocked(): boolean {

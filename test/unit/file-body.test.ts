@@ -40,8 +40,8 @@ const app: Application = (environ, startResponse) => {
  * A connection whose transport sends files when `takes` says so (and then declines in sendFile
  * itself when `declines`); the files it was asked to send, and the bytes handed over with each.
  */
-function fileClient(takes: boolean, declines = false): { client: Client; asked: FileToSend[]; writesBeforeAsk: number[]; queuedWith: string[] } {
-  const client = connect(app);
+function fileClient(takes: boolean, declines = false, debug = true): { client: Client; asked: FileToSend[]; writesBeforeAsk: number[]; queuedWith: string[] } {
+  const client = connect(app, { debug });
   clients.push(client);
   const t = client.transport;
   const asked: FileToSend[] = [];
@@ -97,4 +97,17 @@ test("a transport that declines in sendFile after canSendFile said yes: the core
   expect(asked).toHaveLength(1);
   expect(normaliseDate(client.transport.text)).toBe(HEAD_TEXT + "hello");
   expect(client.transport.closed).toBe(false);
+});
+
+test("the debug line says how the file went when debug lines are wanted, and is not made otherwise", async () => {
+  // A second request is answered only once the first exchange is over (the line comes at its end).
+  const wanted = fileClient(true);
+  wanted.client.send(GET + GET);
+  await wanted.client.transport.untilResponses(2);
+  expect(wanted.client.logs).toContain("tsgi: debug: GET /f: 5 of 5 bytes sent from the file, 5 of them by the test's path");
+  const unwanted = fileClient(true, false, false);
+  unwanted.client.send(GET + GET);
+  await unwanted.client.transport.untilResponses(2);
+  expect(normaliseDate(unwanted.client.transport.text)).toBe((HEAD_TEXT + "hello").repeat(2));
+  expect(unwanted.client.logs.filter((l) => l.startsWith("tsgi: debug"))).toEqual([]);
 });
